@@ -1,0 +1,1 @@
+"""Paper models (installed as ``bioneuro.models``); each submodule may define ``RUNNABLES``."""

@@ -1,0 +1,1 @@
+"""Neuroscience protocols (installed as ``bioneuro.protocols``); each submodule may define ``RUNNABLES``."""
