@@ -1,0 +1,179 @@
+"""Pair-based spike-timing-dependent plasticity with exponential windows.
+
+A presynaptic trace ``x_pre`` (time constant ``tau_plus``) and a postsynaptic trace ``x_post``
+(``tau_minus``) follow each synapse (Morrison, Diesmann & Gerstner 2008). On a presynaptic spike
+the weight is depressed by ``A_minus * x_post``; on a postsynaptic spike it is potentiated by
+``A_plus * x_pre``. An isolated pair with ``dt = t_post - t_pre`` therefore changes the weight by
+``A_plus exp(-dt/tau_plus)`` for ``dt > 0`` and ``-A_minus exp(dt/tau_minus)`` for ``dt < 0``
+(coincident spikes, ``dt = 0``, count as pre-before-post: Brian2 runs ``on_pre`` first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brian2 as b2
+from brian2 import ms
+
+from ._base import (
+    SynapseEquations,
+    check_like,
+    check_nonnegative,
+    check_pairing,
+    check_target_expression,
+    check_time_constant,
+    default,
+    join_statements,
+    trace_equations,
+    trace_increment,
+    unit_string,
+)
+
+BOUNDS = ("hard", "soft")
+
+
+@dataclass(frozen=True)
+class PairSTDP:
+    """Pair-based STDP, additive (hard bounds) or soft-bounded (multiplicative).
+
+    Weight updates, with traces ``x_pre``, ``x_post`` (+1 per spike for ``all-to-all``, reset to 1
+    for ``nearest-spike`` pairing):
+
+    * ``bounds="hard"`` (additive; Song, Miller & Abbott 2000):
+      on pre ``w = clip(w - A_minus x_post, w_min, w_max)``,
+      on post ``w = clip(w + A_plus x_pre, w_min, w_max)``.
+    * ``bounds="soft"`` (multiplicative; van Rossum, Bi & Turrigiano 2000, Gütig et al. 2003 with
+      mu = 1): the steps are scaled by ``(w - w_min)/(w_max - w_min)`` for depression and by
+      ``(w_max - w)/(w_max - w_min)`` for potentiation (then clipped as a guard).
+
+    Parameters
+    ----------
+    A_plus : Quantity or float
+        Potentiation amplitude per pair, same dimensions as ``w_max``; non-negative.
+    A_minus : Quantity or float
+        Depression amplitude per pair, a non-negative magnitude (the sign is in the rule).
+    tau_plus : Quantity [second]
+        Time constant of the presynaptic trace (potentiation window).
+    tau_minus : Quantity [second]
+        Time constant of the postsynaptic trace (depression window).
+    w_max : Quantity or float
+        Upper weight bound; its dimensions are those of the weight ``w``.
+    w_min : Quantity or float
+        Lower weight bound (0 in the weight's unit when left at the default).
+    pairing : str
+        ``"all-to-all"`` or ``"nearest-spike"`` (symmetric nearest-spike, Morrison et al. 2008).
+    bounds : str
+        ``"hard"`` (additive) or ``"soft"`` (multiplicative).
+
+    References
+    ----------
+    Bi GQ, Poo MM (1998). J Neurosci 18:10464-10472.
+    Song S, Miller KD, Abbott LF (2000). Nat Neurosci 3:919-926.
+    van Rossum MCW, Bi GQ, Turrigiano GG (2000). J Neurosci 20:8812-8821.
+    Morrison A, Diesmann M, Gerstner W (2008). Biol Cybern 98:459-478.
+    """
+
+    A_plus: b2.Quantity | float = 0.005
+    A_minus: b2.Quantity | float = 0.00525
+    tau_plus: b2.Quantity = default(20 * ms)
+    tau_minus: b2.Quantity = default(20 * ms)
+    w_max: b2.Quantity | float = 1.0
+    w_min: b2.Quantity | float | None = None
+    pairing: str = "all-to-all"
+    bounds: str = "hard"
+
+    def __post_init__(self) -> None:
+        check_time_constant("tau_plus", self.tau_plus)
+        check_time_constant("tau_minus", self.tau_minus)
+        check_nonnegative("w_max", self.w_max)
+        for name in ("A_plus", "A_minus"):
+            check_like(name, getattr(self, name), self.w_max, "w_max")
+            check_nonnegative(name, getattr(self, name))
+        if self.w_min is not None:
+            check_like("w_min", self.w_min, self.w_max, "w_max")
+            if not self.w_min < self.w_max:
+                raise ValueError(f"w_min must be below w_max={self.w_max!r}, got {self.w_min!r}")
+        elif not self.w_max > 0 * self.w_max:
+            raise ValueError(f"w_max must be positive, got {self.w_max!r}")
+        check_pairing(self.pairing)
+        if self.bounds not in BOUNDS:
+            raise ValueError(f"bounds must be one of {BOUNDS}, got {self.bounds!r}")
+
+    @property
+    def weight_dimensions(self):
+        """Brian2 dimensions of the weight ``w`` (those of ``w_max``)."""
+        return b2.get_dimensions(self.w_max)
+
+    @property
+    def lower_bound(self):
+        """``w_min``, or zero in the weight's unit."""
+        return 0 * self.w_max if self.w_min is None else self.w_min
+
+    def equations(
+        self, target_expression: str = "g_exc_post += w", formulation: str = "event-driven"
+    ) -> SynapseEquations:
+        """Brian2 strings for this rule.
+
+        Parameters
+        ----------
+        target_expression : str
+            Statement executed on each presynaptic spike before the weight update.
+        formulation : str
+            ``"event-driven"`` or ``"clock-driven"`` integration of the traces.
+        """
+        target = check_target_expression(target_expression)
+        traces = trace_equations({"x_pre": "tau_plus", "x_post": "tau_minus"}, formulation)
+        model = f"w : {unit_string(self.weight_dimensions)}\n{traces}"
+        if self.bounds == "hard":
+            depression = "A_minus * x_post"
+            potentiation = "A_plus * x_pre"
+        else:
+            depression = "A_minus * x_post * (w - w_min) / (w_max - w_min)"
+            potentiation = "A_plus * x_pre * (w_max - w) / (w_max - w_min)"
+        on_pre = join_statements(
+            target,
+            trace_increment("x_pre", self.pairing),
+            f"w = clip(w - {depression}, w_min, w_max)",
+        )
+        on_post = join_statements(
+            trace_increment("x_post", self.pairing),
+            f"w = clip(w + {potentiation}, w_min, w_max)",
+        )
+        namespace = {
+            "A_plus": self.A_plus,
+            "A_minus": self.A_minus,
+            "tau_plus": self.tau_plus,
+            "tau_minus": self.tau_minus,
+            "w_max": self.w_max,
+            "w_min": self.lower_bound,
+        }
+        return SynapseEquations(model=model, on_pre=on_pre, on_post=on_post, namespace=namespace)
+
+
+#: Song, Miller & Abbott 2000 (Nat Neurosci 3:919, Methods): additive rule with hard bounds,
+#: all-to-all pairing, tau_plus = tau_minus = 20 ms, A_plus = 0.005 and A_minus/A_plus = 1.05,
+#: weights measured in units of the maximal conductance g_max (so w_max = 1).
+SONG_MILLER_ABBOTT_2000 = PairSTDP(
+    A_plus=0.005,
+    A_minus=1.05 * 0.005,
+    tau_plus=20 * ms,
+    tau_minus=20 * ms,
+    w_max=1.0,
+    pairing="all-to-all",
+    bounds="hard",
+)
+
+#: Bi & Poo 1998 (J Neurosci 18:10464) window; exponential fit of Bi & Poo 2001 (Annu Rev
+#: Neurosci 24:139): tau_plus = 16.8 ms, tau_minus = 33.7 ms. The amplitudes +0.777 / -0.273 are
+#: the often quoted fit of the *total* fractional change after 60 pairings at 1 Hz (UNCONFIRMED
+#: against the papers' text); here they are divided by 60 (linear summation assumed), with w in
+#: units of the initial weight and soft bounds at [0, 2] as an illustrative choice.
+BI_POO_1998 = PairSTDP(
+    A_plus=0.777 / 60,
+    A_minus=0.273 / 60,
+    tau_plus=16.8 * ms,
+    tau_minus=33.7 * ms,
+    w_max=2.0,
+    pairing="all-to-all",
+    bounds="soft",
+)
