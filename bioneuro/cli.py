@@ -1,0 +1,258 @@
+"""The ``bioneuro`` command.
+
+``main(argv=None) -> int`` is the whole program, so it is testable in-process. Subcommands:
+
+* ``list``      registered models, protocols and tasks with one-line summaries;
+* ``run NAME``  run one of them with ``--set name=value`` / ``--config FILE`` overrides, a seed and a device;
+* ``show RUN``  summary of a run folder;
+* ``demo``      the short tour (``run demo``), on data that ships with the installation;
+* ``params NAME`` the parameters of a runnable with their defaults (what ``--set`` accepts).
+
+Errors caused by the input (unknown names, bad values, unreadable files) print one line on stderr, exit with
+status 2, and leave no run folder behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "build_parser"]
+
+EXAMPLES = """\
+examples:
+  bioneuro list
+  bioneuro demo
+  bioneuro params current-clamp
+  bioneuro run current-clamp --set neuron=hodgkin-huxley --set amplitude="10 uA/cm**2"
+  bioneuro run diehl-cook --device standalone --set n_neurons=100 --seed 1
+  bioneuro show results/protocol/current-clamp/<stamp>-<sha>
+
+Quantities are written with their unit ("20 ms", "-65 mV", "0.5 nA"); see `bioneuro params NAME`.
+Data sets are looked for in --data / $BIONEURO_DATA / ~/.cache/bioneuro (see the README).
+"""
+
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError, KeyError)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter, e.g. --set tau_m='20 ms' (repeatable; dotted names reach "
+                             "nested parameters: --set neuron.tau_m='10 ms')")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="TOML file of parameter overrides, applied before --set")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="random seed (default: a fresh one, recorded in the run folder)")
+    parser.add_argument("--device", choices=("runtime", "standalone"), default=None,
+                        help="runtime: Brian2 Cython runtime, for short work; standalone: compiled C++ "
+                             "program, for long work (default: the runnable's own choice)")
+    parser.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                        help="root of run folders: DIR/<kind>/<name>/<stamp>-<gitsha>/ (default: ./results)")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--no-figures", action="store_true", help="do not draw figures")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bioneuro",
+        description="Biologically faithful spiking-network models, protocols and analysis on Brian2.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from bioneuro import __version__
+
+    parser.add_argument("--version", action="version", version=f"bioneuro {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    listing = commands.add_parser("list", help="list models, protocols and tasks")
+    listing.add_argument("--kind", choices=("model", "protocol", "task"), help="only this kind")
+
+    run = commands.add_parser("run", help="run a model, protocol or task and write a run folder",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("name", help="what to run (see `bioneuro list`)")
+    _add_run_options(run)
+    run.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                     help="continue an interrupted run from its last checkpoint (the .partial folder it left)")
+
+    params = commands.add_parser("params", help="show the parameters of a runnable and their defaults")
+    params.add_argument("name")
+
+    show = commands.add_parser("show", help="summarise a run folder")
+    show.add_argument("run", type=Path, help="a run folder or its run.h5")
+
+    demo = commands.add_parser("demo", help="short tour on embedded data (no download needed)")
+    _add_run_options(demo)
+
+    _add_plugin_commands(commands)
+    return parser
+
+
+def _add_plugin_commands(commands: Any) -> None:
+    """Subcommands contributed by library subpackages (analysis)."""
+    try:
+        from bioneuro.analysis.report import add_analyze_parser
+    except ImportError:
+        return
+    add_analyze_parser(commands)
+
+
+# ----------------------------------------------------------------------------------------- commands
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from bioneuro.registry import KINDS, discover
+
+    runnables = discover()
+    for kind in KINDS:
+        if args.kind not in (None, kind):
+            continue
+        selected = [r for r in runnables.values() if r.kind == kind]
+        if not selected:
+            continue
+        print(f"{kind}s:")
+        width = max(len(r.name) for r in selected)
+        for runnable in selected:
+            print(f"  {runnable.name:<{width}}  {runnable.summary}")
+    if not runnables:
+        print("no models, protocols or tasks are installed")
+    return 0
+
+
+def _describe_fields(instance: Any, prefix: str = "") -> list[str]:
+    from bioneuro.quantities import format_quantity
+
+    lines = []
+    for field in dataclasses.fields(instance):
+        if field.name.startswith("_"):
+            continue
+        value = getattr(instance, field.name)
+        choices = field.metadata.get("choices")
+        help_text = field.metadata.get("help", "")
+        if dataclasses.is_dataclass(value):
+            label = type(value).__name__
+            if choices:
+                label += f" (choices: {', '.join(choices)})"
+            lines.append(f"  {prefix}{field.name} = {label}  {help_text}".rstrip())
+            lines += _describe_fields(value, prefix=f"{prefix}{field.name}.")
+        else:
+            shown = format_quantity(value) if not isinstance(value, str) else repr(value)
+            if choices:
+                shown += f" (choices: {', '.join(choices)})"
+            lines.append(f"  {prefix}{field.name} = {shown}  {help_text}".rstrip())
+    return lines
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from bioneuro.registry import get_runnable
+
+    runnable = get_runnable(args.name)
+    print(f"{runnable.name} ({runnable.kind}): {runnable.summary}")
+    doc = (runnable.parameters.__doc__ or "").strip().splitlines()
+    if doc:
+        print(textwrap.indent(doc[0], "  "))
+    print("parameters (--set NAME=VALUE):")
+    print("\n".join(_describe_fields(runnable.parameters())))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, name: str | None = None, argv: list[str] | None = None) -> int:
+    from bioneuro.config import resolve_parameters
+    from bioneuro.registry import get_runnable
+    from bioneuro.runner import RunContext, execute
+
+    runnable = get_runnable(name or args.name)
+    parameters = resolve_parameters(runnable.parameters, config_file=args.config,
+                                    assignments=args.assignments, context=runnable.name)
+    device = args.device or getattr(parameters, "device", None) or "runtime"
+    context = RunContext(seed=args.seed, device=device, progress=not args.no_progress,
+                         resume=getattr(args, "resume", None))
+    command = ["bioneuro", *(argv if argv is not None else sys.argv[1:])]
+    folder = execute(runnable, parameters, context, out_root=args.out, command=command,
+                     draw_figures=not args.no_figures)
+    _print_summary(folder)
+    return 0
+
+
+def _print_summary(folder: Path) -> None:
+    metrics = json.loads((folder / "metrics.json").read_text())
+    print(f"run folder: {folder}")
+    for key, value in metrics.items():
+        if isinstance(value, int | float | str | bool):
+            print(f"  {key}: {value}")
+    pictures = sorted(p.name for p in folder.glob("*.png"))
+    if pictures:
+        print(f"  figures: {', '.join(pictures)}")
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from bioneuro.io.record import read_run
+
+    record = read_run(args.run)
+    folder = args.run if args.run.is_dir() else args.run.parent
+    info = record.provenance
+    print(f"{record.kind} {record.name}  ({folder})")
+    print(f"  command: {info.get('command', '?')}")
+    print(f"  git: {info.get('git_revision', '?')}  device: {info.get('device', '?')}  seed: {info.get('seed', '?')}"
+          f"  wall time: {info.get('wall_time_run_s', '?')} s")
+    print(f"  versions: python {info.get('python_version', '?')}, brian2 {info.get('brian2_version', '?')}, "
+          f"numpy {info.get('numpy_version', '?')}")
+    if record.metrics:
+        print("metrics:")
+        for key, value in record.metrics.items():
+            if not isinstance(value, dict | list):
+                print(f"  {key}: {value}")
+    for population, trains in record.spikes.items():
+        print(f"spikes {population}: {len(trains.node_ids)} spikes from {trains.n_neurons} neurons")
+    for population, variables in record.states.items():
+        for variable, trace in variables.items():
+            print(f"state {population}.{variable}: {len(trace.times)} samples x {len(trace.node_ids)} neurons")
+    for synapses, weights in record.weights.items():
+        print(f"weights {synapses}: {len(weights.pre)} synapses")
+    for name, value in record.arrays.items():
+        print(f"array {name}: shape {getattr(value, 'shape', ())}")
+    files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if files:
+        print(f"files: {', '.join(files)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bioneuro`` command; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "params":
+            return _cmd_params(args)
+        if args.command == "run":
+            return _cmd_run(args, argv=argv)
+        if args.command == "demo":
+            return _cmd_run(args, name="demo", argv=argv)
+        if args.command == "show":
+            return _cmd_show(args)
+        if args.command == "analyze":
+            from bioneuro.analysis.report import run_analyze
+
+            return run_analyze(args)
+    except USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"bioneuro: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bioneuro: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
