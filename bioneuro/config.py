@@ -28,6 +28,8 @@ from brian2.units.fundamentalunits import Quantity
 from bioneuro.quantities import check_positive, format_quantity, parse_quantity, to_jsonable
 
 __all__ = [
+    "param",
+    "field_default",
     "check_fields",
     "load_toml",
     "parse_assignment",
@@ -37,21 +39,54 @@ __all__ = [
 ]
 
 
+def param(
+    default: Any,
+    *,
+    positive: bool = False,
+    non_negative: bool = False,
+    choices: Mapping[str, Any] | None = None,
+    help: str = "",
+) -> Any:
+    """A dataclass field for a parameter: quantities (mutable arrays) become default factories.
+
+    ``positive``/``non_negative`` are checked by :func:`check_fields`; ``choices`` maps names to values (or
+    factories) selectable with ``--set field=name``; ``help`` is shown by ``bioneuro params``.
+    """
+    metadata = {"positive": positive, "non_negative": non_negative, "help": help}
+    if choices is not None:
+        metadata["choices"] = dict(choices)
+    if isinstance(default, Quantity | np.ndarray) or dataclasses.is_dataclass(default) or callable(default):
+        factory = default if (callable(default) and not isinstance(default, Quantity)) else (lambda: default)
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def field_default(field: dataclasses.Field) -> Any:
+    """The default value of a dataclass field (calling its factory), or ``None``."""
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None
+
+
 def check_fields(instance: Any) -> None:
-    """Validate fields marked ``positive``/``non_negative`` in their metadata (call from ``__post_init__``)."""
+    """Validate a parameter dataclass (call from ``__post_init__``).
+
+    Quantity fields must have the dimension of their default; fields marked ``positive``/``non_negative``
+    must be so.
+    """
     for field in dataclasses.fields(instance):
         value = getattr(instance, field.name)
         if value is None:
             continue
+        reference = field_default(field)
+        if isinstance(reference, Quantity) and not isinstance(value, str):
+            parse_quantity(value, reference, name=field.name)
         if field.metadata.get("positive"):
             check_positive(value, name=field.name)
         elif field.metadata.get("non_negative"):
             check_positive(value, name=field.name, allow_zero=True)
-    for field in dataclasses.fields(instance):
-        default = field.default
-        value = getattr(instance, field.name)
-        if isinstance(default, Quantity) and not isinstance(value, str):
-            parse_quantity(value, default, name=field.name)
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
@@ -90,7 +125,8 @@ def _coerce(name: str, value: Any, default: Any, field: dataclasses.Field) -> An
         if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(sorted(choices))}")
         chosen = choices[value]
-        return chosen() if callable(chosen) and not dataclasses.is_dataclass(chosen) else chosen
+        is_factory = isinstance(chosen, type) or (callable(chosen) and not dataclasses.is_dataclass(chosen))
+        return chosen() if is_factory else chosen
     if isinstance(default, Quantity):
         return parse_quantity(value, default, name=name)
     if isinstance(default, bool):
@@ -154,7 +190,8 @@ def _apply_one(instance: Any, path: list[str], value: Any, *, context: str, full
     field = fields[head]
     current = getattr(instance, head)
     if len(path) == 1:
-        new_value = _coerce(full_name, value, current if field.default is dataclasses.MISSING else field.default, field)
+        reference = field_default(field)
+        new_value = _coerce(full_name, value, current if reference is None else reference, field)
     else:
         if not dataclasses.is_dataclass(current):
             raise ValueError(f"unknown parameter {full_name!r} for {context}: {head!r} has no sub-parameters")

@@ -165,7 +165,7 @@ class StandaloneProject:
         self._saved_link_args = None
 
     def __enter__(self) -> StandaloneProject:
-        from filelock import FileLock
+        from brian2.utils.filelock import FileLock
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.directory) + ".lock")
