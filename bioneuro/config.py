@@ -45,6 +45,7 @@ def param(
     positive: bool = False,
     non_negative: bool = False,
     choices: Mapping[str, Any] | None = None,
+    quantity: bool = False,
     help: str = "",
 ) -> Any:
     """A dataclass field for a parameter: quantities (mutable arrays) become default factories.
@@ -129,6 +130,8 @@ def _coerce(name: str, value: Any, default: Any, field: dataclasses.Field) -> An
         return chosen() if is_factory else chosen
     if isinstance(default, Quantity):
         return parse_quantity(value, default, name=name)
+    if field.metadata.get("quantity"):  # a quantity whose dimension depends on another field
+        return parse_quantity(value, name=name)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
