@@ -12,6 +12,7 @@ from bioneuro.analysis import (
     cross_correlogram,
     cv2,
     detect_spikes,
+    detect_spikes_in_trace,
     fano_factor,
     fano_factor_across_trials,
     fano_factor_from_counts,
@@ -268,3 +269,16 @@ def test_zero_neuron_raster_and_bad_parameters():
         psth(r1, 0.01, event_times_s=[0.95], window_s=(0.0, 0.1))
     with pytest.raises(ValueError, match="exactly one of"):
         detect_spikes(np.zeros(5), 0.0)
+
+
+def test_detect_spikes_in_record_trace_maps_node_ids():
+    record = pytest.importorskip("bioneuro.io.record")
+    b2 = pytest.importorskip("brian2")
+    t = np.arange(0, 0.01, 0.001)
+    values = np.full((t.size, 2), -0.07)
+    values[4, 0] = values[7, 1] = 0.02  # neuron 5 spikes at 4 ms, neuron 2 at 7 ms
+    trace = record.StateTrace(times=t * b2.second, values=values * b2.volt, node_ids=np.array([5, 2]))
+    r = detect_spikes_in_trace(trace, 0 * b2.mV, n_neurons=8)
+    assert r.n_neurons == 8
+    np.testing.assert_allclose(r.train(5), [0.004])
+    np.testing.assert_allclose(r.train(2), [0.007])

@@ -18,7 +18,7 @@ from bioneuro.analysis.rates import (
     population_rate,
     psth,
 )
-from bioneuro.analysis.spike_detection import detect_spikes
+from bioneuro.analysis.spike_detection import detect_spikes, detect_spikes_in_trace
 from bioneuro.analysis.synchrony import SpikeContrastTrace, spike_contrast
 from bioneuro.analysis.variability import (
     fano_factor,
@@ -50,4 +50,5 @@ __all__ = [
     "spike_contrast",
     "SpikeContrastTrace",
     "detect_spikes",
+    "detect_spikes_in_trace",
 ]

@@ -20,7 +20,7 @@ import numpy as np
 from bioneuro.analysis._units import as_seconds, as_seconds_array, strip_unit
 from bioneuro.analysis.raster import Raster, make_raster
 
-__all__ = ["detect_spikes"]
+__all__ = ["detect_spikes", "detect_spikes_in_trace"]
 
 
 def detect_spikes(
@@ -120,4 +120,39 @@ def detect_spikes(
         trace, spike_t = trace[keep], spike_t[keep]
     return make_raster(
         trace, spike_t, n_neurons=n_traces, t_start_s=t[0], t_stop_s=step_end, assume_sorted=True
+    )
+
+
+def detect_spikes_in_trace(trace, threshold, *, n_neurons=None, **kwargs) -> Raster:
+    """Detect spikes in a recorded state trace (``bioneuro.io.record.StateTrace``-like object).
+
+    Parameters
+    ----------
+    trace : object with ``times``, ``values`` (n_times, n_recorded) and ``node_ids`` (n_recorded,)
+        E.g. the membrane potential ``v`` of a run record; quantities are converted here.
+    threshold : float or Quantity
+        Same kind of unit as ``trace.values``.
+    n_neurons : int, optional
+        Population size; default ``max(node_ids) + 1``.
+    **kwargs
+        ``refractory_s``, ``interpolate`` as in :func:`detect_spikes`.
+
+    Returns
+    -------
+    Raster
+        Spikes numbered by the recorded neurons' ``node_ids``.
+    """
+    node_ids = np.asarray(trace.node_ids, dtype=np.int64).ravel()
+    per_trace = detect_spikes(trace.values, threshold, times_s=trace.times, **kwargs)
+    if node_ids.size != per_trace.n_neurons:
+        raise ValueError(
+            f"trace has {per_trace.n_neurons} recorded columns but {node_ids.size} node_ids"
+        )
+    n = int(node_ids.max()) + 1 if n_neurons is None and node_ids.size else (n_neurons or 0)
+    return make_raster(
+        node_ids[per_trace.node_ids],
+        per_trace.times_s,
+        n_neurons=n,
+        t_start_s=per_trace.t_start_s,
+        t_stop_s=per_trace.t_stop_s,
     )

@@ -63,7 +63,7 @@ def _parse_time_text(text) -> float:
     return float(text)
 
 
-def _read_h5_group(group, name: str, source) -> Raster:
+def _read_h5_group(group, name: str, source, default_stop=None) -> Raster:
     if "node_ids" not in group:
         raise ValueError(f"{str(source)!r}: group {group.name!r} has no 'node_ids' dataset")
     ids = group["node_ids"][()]
@@ -84,7 +84,7 @@ def _read_h5_group(group, name: str, source) -> Raster:
         times,
         n_neurons=int(n) if n is not None else None,
         t_start_s=_float_attr(group.attrs, "t_start_s", "t_start"),
-        t_stop_s=_float_attr(group.attrs, "t_stop_s", "t_stop"),
+        t_stop_s=_float_attr(group.attrs, "t_stop_s", "t_stop") or default_stop,
     )
 
 
@@ -95,7 +95,7 @@ def _read_hdf5(path: Path) -> dict[str, Raster]:
         if f.attrs.get("format") in ("bioneuro-run", b"bioneuro-run"):
             if "spikes" not in f or not len(f["spikes"]):
                 raise ValueError(f"{str(path)!r} is a bioneuro run without spikes")
-            return {name: _read_h5_group(g, name, path) for name, g in f["spikes"].items()}
+            return _read_groups(dict(f["spikes"].items()), path)
         if "node_ids" in f:
             return {path.stem: _read_h5_group(f, path.stem, path)}
         groups = {n: g for n, g in f.items() if isinstance(g, h5py.Group) and "node_ids" in g}
@@ -104,7 +104,23 @@ def _read_hdf5(path: Path) -> dict[str, Raster]:
                 f"{str(path)!r} is HDF5 but neither a bioneuro run, NWB, nor a raster "
                 "(datasets 'node_ids' + 'times_s' at the root or in groups)"
             )
-        return {name: _read_h5_group(g, name, path) for name, g in groups.items()}
+        return _read_groups(groups, path)
+
+
+def _read_groups(groups: dict, path: Path) -> dict[str, Raster]:
+    """Read several populations; those without a stored window share the latest spike as end."""
+    last = []
+    for g in groups.values():
+        ds = g["times_s"] if "times_s" in g else g.get("timestamps")
+        if ds is not None and ds.shape[0]:
+            scale = _TIME_SCALE.get(_as_text(ds.attrs.get("unit", "s")), 1.0)
+            last.append(float(np.max(ds[()])) * scale)
+    default_stop = float(np.nextafter(max(last), np.inf)) if last else None
+    return {name: _read_h5_group(g, name, path, default_stop) for name, g in groups.items()}
+
+
+def _as_text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _read_npz(path: Path) -> dict[str, Raster]:
