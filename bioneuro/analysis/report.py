@@ -123,6 +123,8 @@ def _figures(rasters: dict[str, Raster], combined: Raster, bin_size: float) -> d
             label="spike-count correlation (dimensionless)",
             title=f"{active.size} most active neurons, {bin_size * 1e3:g} ms bins",
             cmap="RdBu_r",
+            vmin=-1.0,
+            vmax=1.0,
         )
     return figures
 

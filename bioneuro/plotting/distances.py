@@ -11,7 +11,14 @@ __all__ = ["plot_distance_matrix"]
 
 
 def plot_distance_matrix(
-    matrix, *, label: str = "distance", title: str | None = None, cmap: str = "viridis", labels=None
+    matrix,
+    *,
+    label: str = "distance",
+    title: str | None = None,
+    cmap: str = "viridis",
+    labels=None,
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> Figure:
     """Show a square matrix (spike-train distances, count correlations) with a colour bar.
 
@@ -22,6 +29,8 @@ def plot_distance_matrix(
         Colour-bar label including the unit, e.g. ``"van Rossum distance (dimensionless)"``.
     labels : sequence of str, optional
         Tick labels of the trains.
+    vmin, vmax : float, optional
+        Colour limits (e.g. -1, 1 for correlations); default the data range.
 
     Returns
     -------
@@ -32,7 +41,7 @@ def plot_distance_matrix(
         raise ValueError(f"matrix must be square, got shape {m.shape}")
     fig = new_figure(5.5, 4.5)
     ax = fig.subplots()
-    image = ax.imshow(m, cmap=cmap, interpolation="nearest", origin="upper")
+    image = ax.imshow(m, cmap=cmap, interpolation="nearest", origin="upper", vmin=vmin, vmax=vmax)
     fig.colorbar(image, ax=ax, label=label)
     ax.set_xlabel("train")
     ax.set_ylabel("train")

@@ -19,7 +19,7 @@ def plot_raster(
     *,
     rate_bin_s=None,
     colors: Mapping[str, str] | None = None,
-    marker_size: float = 2.0,
+    marker_size: float = 4.0,
     max_points: int = 200_000,
     title: str | None = None,
 ) -> Figure:
