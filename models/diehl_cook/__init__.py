@@ -1,0 +1,64 @@
+"""Diehl & Cook (2015): unsupervised digit recognition with STDP, as in the authors' released code.
+
+784 Poisson inputs (rate = pixel/8 x intensity Hz) drive ``n_neurons`` conductance-based excitatory LIF
+neurons with an adaptive threshold through all-to-all plastic synapses with random delays U[0, 10] ms;
+each excitatory neuron excites one inhibitory neuron, which inhibits all other excitatory neurons.
+Nearest-spike triplet STDP: depression on (delayed) presynaptic arrivals by ``nu_pre * post1``,
+potentiation on postsynaptic spikes by ``nu_post * pre * post2before``, weights clipped to [0, 1].
+Before each presentation every neuron's input weights are scaled to sum to 78. Each image is shown for
+350 ms, then 150 ms of rest; with fewer than 5 excitatory spikes the intensity grows by 1 and the image is
+shown again. Neurons are labelled from training images with learning off; test images are classified by
+the class whose neurons respond most on average.
+
+Training runs as one compiled C++ standalone program (see :mod:`.network` and :mod:`.training`), chunked
+and checkpointed.
+
+Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py``), with reasons
+-------------------------------------------------------------------------------------------------------
+1. Input spikes are Bernoulli draws per 0.5 ms step (the law of Brian's ``PoissonGroup``) from a
+   counter-based hash of (seed, chunk, neuron, step), not from Brian's generator: this keeps the seed out
+   of the compiled code and makes resumption exact. Statistically the same process.
+2. The released code's excitatory ``timer`` variable (``dtimer/dt = 100``) and Brian 1 refractoriness are
+   replaced by Brian 2's ``refractory=5 ms`` with ``(unless refractory)`` on ``v``, the value REFERENCES
+   gives. The released threshold test ``timer > refrac_e`` is then implied.
+3. The presynaptic trace is evaluated from the time of the last *arrival* of a delayed spike
+   (``exp((t_arr - t)/tau_pre)``, exact for nearest-spike traces that are set to 1); the postsynaptic
+   traces are per neuron, integrated with forward Euler using the time constant ``dt/(1 - exp(-dt/tau))``
+   so that each step decays by exactly ``exp(-dt/tau)``. Same values as exactly integrated traces.
+4. On an arriving input spike the conductance is increased with the weight before depression (the order
+   of the Brian 1 ``Connection`` and ``STDP`` objects is not specified in the script).
+5. A silent network cannot loop forever: after ``max_retries`` repetitions (default 30, i.e. intensity up
+   to 32) the image is accepted anyway and counted in the ``n_forced`` metric.
+6. The network state runs on from training into labelling and testing (the released code restarts a fresh
+   network with the saved weights and thresholds for testing); after 150 ms of rest the difference is in
+   the membrane potentials only. Labels come from the first ``n_label`` training images with learning off
+   (the released code labels from the responses recorded during training; labelling from the test set
+   would leak labels).
+7. The simulation starts with the first presentation (no initial rest); chunks end after a rest, when no
+   delayed input spike is in flight, so a chunk boundary changes nothing.
+
+References
+----------
+Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using spike-timing-dependent
+plasticity. Front. Comput. Neurosci. 9:99. doi:10.3389/fncom.2015.00099
+"""
+
+from __future__ import annotations
+
+from bioneuro.registry import Runnable
+
+from .parameters import DiehlCookParameters
+from .run import draw_figures, execute, load_data
+
+__all__ = ["DiehlCookParameters", "execute", "draw_figures", "load_data", "RUNNABLES"]
+
+RUNNABLES = [
+    Runnable(
+        name="diehl-cook",
+        kind="model",
+        summary="Diehl & Cook 2015: unsupervised STDP digit recognition on MNIST (compiled, resumable)",
+        parameters=DiehlCookParameters,
+        execute=execute,
+        figures=draw_figures,
+    )
+]

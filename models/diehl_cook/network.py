@@ -1,0 +1,378 @@
+"""Equations and builder of the Diehl & Cook (2015) network for chunked C++ standalone runs.
+
+One compiled program simulates ``chunk_images`` *slots* of ``presentation_time + rest_time``. Everything
+that differs between chunks (images, random key, learning on/off, retry-rule settings and the whole network
+state) is passed as ``run_args``; everything in the generated code depends only on
+:data:`~.parameters.STRUCTURE_FIELDS`. Inside the program:
+
+* a one-neuron controller group ``dc_ctrl`` counts excitatory spikes, decides at the end of each
+  presentation whether the image is accepted (>= ``min_spikes`` spikes, or ``max_retries`` reached) or
+  repeated with a higher intensity, and advances the image index;
+* at the start of each slot the input neurons read their rate from a 2-D ``TimedArray`` (images x pixels),
+  and every excitatory neuron's input weights are rescaled to sum to ``weight_total``;
+* input spikes are Bernoulli draws per time step (the law of Brian's ``PoissonGroup``) from a counter-based
+  hash of (chunk key, neuron, time step), so that a chunk is a pure function of its ``run_args`` and a
+  resumed run repeats an uninterrupted one exactly;
+* the presynaptic STDP trace of a synapse is ``exp((t_arrival - t)/tau_pre)`` of the last *arrival* of a
+  delayed input spike (nearest-spike traces are set to 1 at each spike, so this is exact); the two
+  postsynaptic traces live in the excitatory neurons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import brian2 as b2
+import numpy as np
+from brian2 import Hz, ms, second
+from brian2.units.fundamentalunits import DIMENSIONLESS
+
+from .parameters import STRUCTURE_FIELDS, DiehlCookParameters
+
+__all__ = [
+    "EXC_EQS",
+    "INH_EQS",
+    "INPUT_EQS",
+    "CTRL_EQS",
+    "CTRL_STEP_CODE",
+    "STDP_MODEL",
+    "STDP_ON_PRE",
+    "STDP_ON_POST",
+    "N_INPUT",
+    "NetworkHandles",
+    "build_network",
+    "structure_of",
+    "trace_time_constant",
+    "dc_uniform",
+]
+
+N_INPUT = 784
+
+EXC_EQS = """
+dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt (unless refractory)
+dge/dt = -ge/tau_ge : 1
+dgi/dt = -gi/tau_gi : 1
+dtheta/dt = -plastic*theta/tau_theta : volt
+dpost1/dt = -post1/tau_post1_euler : 1
+dpost2/dt = -post2/tau_post2_euler : 1
+wsum : 1
+plastic : 1 (shared)
+"""
+EXC_THRESHOLD = "v > theta - theta_offset + v_thresh_e"
+EXC_RESET = """
+v = v_reset_e
+theta += plastic*theta_plus
+post1 = 1
+post2 = 1
+"""
+
+INH_EQS = """
+dv/dt = ((v_rest_i - v) + ge*(E_exc - v) + gi*(E_inh_i - v)) / tau_i : volt (unless refractory)
+dge/dt = -ge/tau_ge : 1
+dgi/dt = -gi/tau_gi : 1
+"""
+
+INPUT_EQS = """
+rate : Hz
+img_idx : integer (linked)
+intensity : 1 (linked)
+n_avail : integer (linked)
+step_c : integer (linked)
+rng_key : integer (shared)
+"""
+INPUT_RATE_CODE = "rate = stim(img_idx*ms, i)*intensity*int(img_idx < n_avail)"
+INPUT_THRESHOLD = (
+    "rate > 0*Hz and step_c < pres_steps and dc_uniform(rng_key, i, timestep(t, dt)) < rate*dt"
+)
+
+CTRL_EQS = """
+img_idx : integer
+n_avail : integer
+intensity : 1
+intensity0 : 1
+intensity_step : 1
+retries : integer
+count : integer
+step : integer
+min_spikes : integer
+max_retries : integer
+n_forced : integer
+n_shown : integer
+"""
+# Runs at the end of every time step (one neuron: negligible cost). ``step`` counts time steps within the
+# slot; the decision is taken when the presentation has just ended. ``count`` holds the excitatory spikes
+# since the previous decision (the preceding rest and this presentation, as in the released code).
+CTRL_STEP_CODE = """
+step = step + 1
+decide = int(step == pres_steps)*int(img_idx < n_avail)
+enough = int(count >= min_spikes)
+accept = decide*int(enough + int(retries >= max_retries) > 0)
+again = decide - accept
+n_forced = n_forced + accept*(1 - enough)
+n_shown = n_shown + decide
+img_idx = img_idx + accept
+intensity = intensity + again*intensity_step - accept*(intensity - intensity0)
+retries = (retries + again)*(1 - accept)
+count = count*(1 - int(step == pres_steps))
+step = step*int(step < slot_steps)
+"""
+
+STDP_MODEL = """
+w : 1
+tarr : second
+input_delay : second (constant)
+"""
+# Pre code runs when the delayed spike arrives: conductance first, then the arrival time becomes the
+# presynaptic trace (set to 1), then depression by the first postsynaptic trace (released code's sign).
+STDP_ON_PRE = """
+ge_post += w
+tarr = t
+w = clip(w - plastic_post*nu_pre*post1_post, 0, w_max)
+"""
+# post2_post is read before the neuron's reset sets it to 1 (synapses run before resets): ``post2before``.
+STDP_ON_POST = """
+w = clip(w + plastic_post*nu_post*exp((tarr - t)/tau_pre)*post2_post, 0, w_max)
+"""
+
+_UNIFORM_CPP = """
+static inline double dc_uniform(int32_t key, int32_t index, int64_t step)
+{
+    uint64_t z = ((uint64_t)(uint32_t)key << 32) ^ (uint64_t)(uint32_t)index;
+    z = z * 0x9E3779B97F4A7C15ULL + (uint64_t)step * 0xD1B54A32D192ED03ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z = z ^ (z >> 31);
+    z = (z + 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z = z ^ (z >> 31);
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+"""
+
+
+def _uniform_numpy(key, index, step):
+    mask = np.uint64(0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        key = np.asarray(key, dtype=np.int64).astype(np.uint32).astype(np.uint64)
+        index = np.asarray(index, dtype=np.int64).astype(np.uint32).astype(np.uint64)
+        step = np.asarray(step, dtype=np.int64).astype(np.uint64)
+        z = (key << np.uint64(32)) ^ index
+        z = (z * np.uint64(0x9E3779B97F4A7C15) + step * np.uint64(0xD1B54A32D192ED03)) & mask
+        for _ in range(2):
+            z = ((z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & mask
+            z = ((z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & mask
+            z = z ^ (z >> np.uint64(31))
+            if _ == 0:
+                z = (z + np.uint64(0x9E3779B97F4A7C15)) & mask
+    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+dc_uniform = b2.Function(
+    _uniform_numpy,
+    arg_units=[1, 1, 1],
+    return_unit=1,
+    arg_types=["integer", "integer", "integer"],
+    return_type="float",
+    stateless=True,
+)
+dc_uniform.implementations.add_implementation("cpp", _UNIFORM_CPP, name="dc_uniform")
+
+
+def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
+    """Time constant that makes a forward-Euler step decay by exactly ``exp(-dt/tau)``.
+
+    The neuron groups are integrated with forward Euler, as in the released code; the STDP traces there
+    decay exactly, which Euler reproduces with ``dt / (1 - exp(-dt/tau))``.
+    """
+    return dt / (1 - np.exp(-float(dt / tau)))
+
+
+def structure_of(params: DiehlCookParameters) -> dict[str, str]:
+    """The fields that enter the generated code, as strings (the build key)."""
+    return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
+        "brian2": b2.__version__,
+        "code": "diehl-cook-v1",
+    }
+
+
+@dataclasses.dataclass
+class NetworkHandles:
+    """Brian2 objects of the built network (standalone device)."""
+
+    network: b2.Network
+    inp: b2.NeuronGroup
+    exc: b2.NeuronGroup
+    inh: b2.NeuronGroup
+    ctrl: b2.NeuronGroup
+    s_in: b2.Synapses
+    s_ei: b2.Synapses
+    s_ie: b2.Synapses
+    s_count: b2.Synapses
+    stim: b2.TimedArray
+    spikes: b2.SpikeMonitor
+    slots: b2.StateMonitor
+    n_slots: int
+    slot_duration: b2.Quantity
+
+
+def namespace(params: DiehlCookParameters) -> dict:
+    """Symbol values of the equation strings above."""
+    p = params
+    return {
+        "v_rest_e": p.v_rest_exc, "v_reset_e": p.v_reset_exc, "v_thresh_e": p.v_threshold_exc,
+        "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_plus,
+        "tau_theta": p.tau_theta, "v_rest_i": p.v_rest_inh, "v_reset_i": p.v_reset_inh,
+        "v_thresh_i": p.v_threshold_inh, "tau_i": p.tau_membrane_inh, "E_exc": p.E_exc,
+        "E_inh_e": p.E_inh_exc, "E_inh_i": p.E_inh_inh, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi,
+        "tau_post1_euler": trace_time_constant(p.tau_post1, p.dt),
+        "tau_post2_euler": trace_time_constant(p.tau_post2, p.dt),
+        "tau_pre": p.tau_pre, "nu_pre": p.nu_pre, "nu_post": p.nu_post, "w_max": p.w_max,
+        "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
+        "pres_steps": int(round(float(p.presentation_time / p.dt))),
+        "slot_steps": int(round(float((p.presentation_time + p.rest_time) / p.dt))),
+        "dc_uniform": dc_uniform, "ms": ms, "Hz": Hz,
+    }
+
+
+def build_network(params: DiehlCookParameters) -> NetworkHandles:
+    """Create the network on the current (standalone) device; every object has a fixed name.
+
+    Initial values are placeholders: every chunk sets the full state through ``run_args``.
+    """
+    p = params
+    ns = namespace(p)
+    n = p.n_neurons
+    n_slots = p.chunk_images
+    slot_duration = p.presentation_time + p.rest_time
+    b2.defaultclock.dt = p.dt
+    slot_clock = b2.Clock(dt=slot_duration, name="dc_slot_clock")
+
+    stim = b2.TimedArray(np.zeros((n_slots, N_INPUT)) * Hz, dt=1 * ms, name="stim")
+    ns["stim"] = stim
+
+    ctrl = b2.NeuronGroup(1, CTRL_EQS, namespace=ns, name="dc_ctrl")
+    ctrl.run_regularly(CTRL_STEP_CODE, when="end", name="dc_ctrl_step")
+
+    inp = b2.NeuronGroup(
+        N_INPUT, INPUT_EQS, threshold=INPUT_THRESHOLD, reset="", namespace=ns, name="dc_input"
+    )
+    zeros = np.zeros(N_INPUT, dtype=int)
+    inp.img_idx = b2.linked_var(ctrl, "img_idx", index=zeros)
+    inp.intensity = b2.linked_var(ctrl, "intensity", index=zeros)
+    inp.n_avail = b2.linked_var(ctrl, "n_avail", index=zeros)
+    inp.step_c = b2.linked_var(ctrl, "step", index=zeros)
+    inp.run_regularly(INPUT_RATE_CODE, clock=slot_clock, when="start", order=0, name="dc_input_rate")
+
+    exc = b2.NeuronGroup(
+        n, EXC_EQS, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
+        method="euler", namespace=ns, name="dc_exc",
+    )
+    inh = b2.NeuronGroup(
+        n, INH_EQS, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
+        method="euler", namespace=ns, name="dc_inh",
+    )
+
+    s_in = b2.Synapses(
+        inp, exc, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns, name="dc_input_exc"
+    )
+    s_in.connect()
+    # Normalisation before each presentation: zero the sums, accumulate, rescale (learning only).
+    exc.run_regularly("wsum = 0", clock=slot_clock, when="start", order=1, name="dc_norm_zero")
+    s_in.run_regularly("wsum_post += w", clock=slot_clock, when="start", order=2, name="dc_norm_sum")
+    s_in.run_regularly(
+        "w = w*(1 - plastic_post + plastic_post*weight_total/(wsum_post + int(wsum_post <= 0)))",
+        clock=slot_clock, when="start", order=3, name="dc_norm_scale",
+    )
+
+    s_ei = b2.Synapses(exc, inh, on_pre="ge_post += w_ei", namespace=ns, name="dc_exc_inh")
+    s_ei.connect(j="i")
+    s_ie = b2.Synapses(inh, exc, on_pre="gi_post += w_ie", namespace=ns, name="dc_inh_exc")
+    s_ie.connect(condition="i != j")
+    s_count = b2.Synapses(exc, ctrl, on_pre="count_post += 1", name="dc_exc_count")
+    s_count.connect()
+
+    spikes = b2.SpikeMonitor(exc, record=True, name="dc_exc_spikes")
+    slots = b2.StateMonitor(
+        ctrl, ["img_idx"], record=[0], clock=slot_clock, when="start", order=-1, name="dc_slots"
+    )
+    # Values from run_args are applied here, so that the delays below are taken from them.
+    b2.get_device().apply_run_args()
+    s_in.delay = "input_delay"
+    network = b2.Network(
+        ctrl, inp, exc, inh, s_in, s_ei, s_ie, s_count, spikes, slots, name="dc_network"
+    )
+    network.run(n_slots * slot_duration)
+    return NetworkHandles(
+        network=network, inp=inp, exc=exc, inh=inh, ctrl=ctrl, s_in=s_in, s_ei=s_ei, s_ie=s_ie,
+        s_count=s_count, stim=stim, spikes=spikes, slots=slots, n_slots=n_slots,
+        slot_duration=slot_duration,
+    )
+
+
+#: Per-neuron state variables carried from chunk to chunk (times are shifted by the chunk duration).
+EXC_STATE = ("v", "ge", "gi", "theta", "post1", "post2", "lastspike", "not_refractory")
+INH_STATE = ("v", "ge", "gi", "lastspike", "not_refractory")
+CTRL_STATE = ("intensity", "retries", "count", "n_forced", "n_shown")
+
+
+def read_state(handles: NetworkHandles) -> dict[str, np.ndarray]:
+    """Plain arrays (SI values) of the state at the end of a chunk, times relative to the next chunk."""
+    shift = float(handles.n_slots * handles.slot_duration)
+    state: dict[str, np.ndarray] = {}
+    for prefix, group, names in (("exc", handles.exc, EXC_STATE), ("inh", handles.inh, INH_STATE)):
+        for name in names:
+            value = np.asarray(getattr(group, name + "_")[:]).copy()
+            if name == "lastspike":
+                value = value - shift
+            state[f"{prefix}.{name}"] = value
+    for name in CTRL_STATE:
+        state[f"ctrl.{name}"] = np.asarray(getattr(handles.ctrl, name + "_")[:]).copy()
+    state["ctrl.img_idx"] = np.asarray(handles.ctrl.img_idx_[:]).copy()
+    state["syn.w"] = np.asarray(handles.s_in.w_[:]).copy()
+    state["syn.tarr"] = np.asarray(handles.s_in.tarr_[:]).copy() - shift
+    return state
+
+
+def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray]) -> dict:
+    """``run_args`` that load ``state`` (from :func:`read_state` or :func:`initial_state`)."""
+    args = {}
+    for prefix, group, names in (("exc", handles.exc, EXC_STATE), ("inh", handles.inh, INH_STATE)):
+        for name in names:
+            view = getattr(group, name)
+            value = state[f"{prefix}.{name}"]
+            dim = group.variables[name].dim
+            args[view] = b2.Quantity(value, dim=dim) if dim is not DIMENSIONLESS else value
+    for name in CTRL_STATE:
+        args[getattr(handles.ctrl, name)] = state[f"ctrl.{name}"]
+    args[handles.s_in.w] = state["syn.w"]
+    args[handles.s_in.tarr] = state["syn.tarr"] * second
+    args[handles.s_in.input_delay] = state["syn.delay"] * second
+    return args
+
+
+def initial_state(params: DiehlCookParameters, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """State before training: random weights 0.3*(U[0,1)+0.01), delays U[0, max_delay], theta 20 mV.
+
+    Membrane potentials start 40 mV below rest, as in the released code.
+    """
+    p = params
+    n = p.n_neurons
+    n_syn = N_INPUT * n
+    # Synapses are created by connect() in row order of (pre i, post j): index = i*n + j.
+    w = p.w_init_scale * (rng.random((N_INPUT, n)) + 0.01)
+    delay = rng.uniform(0.0, float(p.max_delay), size=n_syn)
+    return {
+        "exc.v": np.full(n, float(p.v_rest_exc) - 0.040),
+        "exc.ge": np.zeros(n), "exc.gi": np.zeros(n),
+        "exc.theta": np.full(n, float(p.theta_init)),
+        "exc.post1": np.zeros(n), "exc.post2": np.zeros(n),
+        "exc.lastspike": np.full(n, -1e4), "exc.not_refractory": np.ones(n, dtype=bool),
+        "inh.v": np.full(n, float(p.v_rest_inh) - 0.040),
+        "inh.ge": np.zeros(n), "inh.gi": np.zeros(n),
+        "inh.lastspike": np.full(n, -1e4), "inh.not_refractory": np.ones(n, dtype=bool),
+        "ctrl.intensity": np.array([p.intensity]), "ctrl.retries": np.zeros(1, dtype=np.int32),
+        "ctrl.count": np.zeros(1, dtype=np.int32), "ctrl.n_forced": np.zeros(1, dtype=np.int32),
+        "ctrl.n_shown": np.zeros(1, dtype=np.int32), "ctrl.img_idx": np.zeros(1, dtype=np.int32),
+        "syn.w": w.ravel(), "syn.tarr": np.full(n_syn, -1e4), "syn.delay": delay,
+    }

@@ -1,0 +1,118 @@
+"""Parameters of the Diehl & Cook (2015) network and of one training/evaluation run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from brian2 import Hz, ms, mV
+from brian2.units.fundamentalunits import Quantity
+
+from bioneuro.config import check_fields
+
+__all__ = ["DiehlCookParameters", "STRUCTURE_FIELDS"]
+
+_POS = {"positive": True}
+
+
+def _q(value: Quantity, metadata: dict | None = None) -> dataclasses.Field:
+    """Field with a Quantity default (Quantities are unhashable, hence a factory)."""
+    return dataclasses.field(default_factory=lambda: value, metadata=metadata or {})
+
+#: Fields that enter the generated code (they key the compiled build); all others are run-time values.
+STRUCTURE_FIELDS = (
+    "n_neurons", "chunk_images", "dt", "presentation_time", "rest_time",
+    "tau_membrane_exc", "v_rest_exc", "v_reset_exc", "v_threshold_exc", "theta_offset", "theta_plus",
+    "tau_theta", "refractory_exc", "tau_membrane_inh", "v_rest_inh", "v_reset_inh", "v_threshold_inh",
+    "refractory_inh", "E_exc", "E_inh_exc", "E_inh_inh", "tau_ge", "tau_gi", "w_exc_inh", "w_inh_exc",
+    "max_delay", "tau_pre", "tau_post1", "tau_post2", "nu_pre", "nu_post", "w_max", "weight_total",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class DiehlCookParameters:
+    """Network, learning and run parameters of Diehl & Cook (2015), as in the authors' released code.
+
+    Network values are those of the released Brian 1 script (``Diehl&Cook_spiking_MNIST.py``), summarised in
+    REFERENCES.md; the run values (``n_train``, ``n_label``, ...) choose how much data is used.
+
+    References
+    ----------
+    Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using spike-timing-dependent
+    plasticity. Front. Comput. Neurosci. 9:99.
+    """
+
+    # --- size and run ---------------------------------------------------------------------------------
+    n_neurons: int = dataclasses.field(default=100, metadata=_POS)
+    n_train: int = dataclasses.field(default=60000, metadata=_POS)
+    epochs: int = dataclasses.field(default=1, metadata=_POS)
+    n_label: int = dataclasses.field(default=10000, metadata=_POS)
+    n_test: int = dataclasses.field(default=10000, metadata=_POS)
+    dataset: str = "mnist"
+    data_dir: str = ""
+    chunk_images: int = dataclasses.field(default=1000, metadata=_POS)
+    # --- input and retry rule -------------------------------------------------------------------------
+    intensity: float = dataclasses.field(default=2.0, metadata=_POS)
+    intensity_step: float = dataclasses.field(default=1.0, metadata=_POS)
+    rate_per_pixel: Quantity = _q(0.125 * Hz, _POS)
+    min_spikes: int = 5
+    max_retries: int = dataclasses.field(default=30, metadata={"non_negative": True})
+    # --- timing ---------------------------------------------------------------------------------------
+    dt: Quantity = _q(0.5 * ms, _POS)
+    presentation_time: Quantity = _q(350 * ms, _POS)
+    rest_time: Quantity = _q(150 * ms, _POS)
+    # --- excitatory neurons ---------------------------------------------------------------------------
+    tau_membrane_exc: Quantity = _q(100 * ms, _POS)
+    v_rest_exc: Quantity = _q(-65 * mV)
+    v_reset_exc: Quantity = _q(-65 * mV)
+    v_threshold_exc: Quantity = _q(-52 * mV)
+    theta_offset: Quantity = _q(20 * mV)
+    theta_init: Quantity = _q(20 * mV)
+    theta_plus: Quantity = _q(0.05 * mV)
+    tau_theta: Quantity = _q(1e7 * ms, _POS)
+    refractory_exc: Quantity = _q(5 * ms, {"non_negative": True})
+    # --- inhibitory neurons ---------------------------------------------------------------------------
+    tau_membrane_inh: Quantity = _q(10 * ms, _POS)
+    v_rest_inh: Quantity = _q(-60 * mV)
+    v_reset_inh: Quantity = _q(-45 * mV)
+    v_threshold_inh: Quantity = _q(-40 * mV)
+    refractory_inh: Quantity = _q(2 * ms, {"non_negative": True})
+    # --- synapses -------------------------------------------------------------------------------------
+    E_exc: Quantity = _q(0 * mV)
+    E_inh_exc: Quantity = _q(-100 * mV)
+    E_inh_inh: Quantity = _q(-85 * mV)
+    tau_ge: Quantity = _q(1 * ms, _POS)
+    tau_gi: Quantity = _q(2 * ms, _POS)
+    w_exc_inh: float = 10.4
+    w_inh_exc: float = 17.0
+    w_init_scale: float = 0.3
+    max_delay: Quantity = _q(10 * ms, {"non_negative": True})
+    # --- STDP (nearest-spike triplet, released code) --------------------------------------------------
+    tau_pre: Quantity = _q(20 * ms, _POS)
+    tau_post1: Quantity = _q(20 * ms, _POS)
+    tau_post2: Quantity = _q(40 * ms, _POS)
+    nu_pre: float = 1e-4
+    nu_post: float = 1e-2
+    w_max: float = 1.0
+    weight_total: float = 78.0
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.dataset not in ("mnist", "embedded"):
+            raise ValueError(f"dataset must be 'mnist' or 'embedded', got {self.dataset!r}")
+        for name in ("n_neurons", "n_train", "epochs", "n_label", "n_test", "chunk_images"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.min_spikes < 0 or self.max_retries < 0:
+            raise ValueError(
+                f"min_spikes and max_retries must be >= 0, got {self.min_spikes!r}, {self.max_retries!r}"
+            )
+        for name in ("presentation_time", "rest_time", "max_delay"):
+            steps = float(getattr(self, name) / self.dt)
+            if abs(steps - round(steps)) > 1e-9:
+                raise ValueError(f"{name}={getattr(self, name)} is not a multiple of dt={self.dt}")
+        if self.rest_time <= self.max_delay:
+            raise ValueError(
+                f"rest_time={self.rest_time} must exceed max_delay={self.max_delay}: chunks end after a rest "
+                "during which every delayed input spike has arrived"
+            )

@@ -1,0 +1,98 @@
+"""Registry entry point: load data, train and evaluate, return a RunRecord."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from brian2 import second, volt
+
+from bioneuro.io.datasets import load_embedded_mnist, load_mnist
+
+from . import evaluation
+from .figures import draw_figures
+from .network import N_INPUT
+from .parameters import DiehlCookParameters
+from .training import PhaseData, train_and_evaluate
+
+__all__ = ["execute", "load_data", "draw_figures"]
+
+
+def load_data(params: DiehlCookParameters) -> PhaseData:
+    """Images and labels for a run (raises ``DatasetError`` with instructions when MNIST is missing)."""
+    if params.dataset == "embedded":
+        train, test = load_embedded_mnist("train"), load_embedded_mnist("test")
+    else:
+        path = params.data_dir or None
+        train, test = load_mnist("train", path), load_mnist("test", path)
+    return PhaseData(train.images, train.labels, test.images, test.labels, train.name)
+
+
+def _ensure_filelock() -> None:
+    # bioneuro.runner.StandaloneProject imports the `filelock` package; Brian2 ships the same module.
+    try:
+        import filelock  # noqa: F401
+    except ImportError:
+        import brian2.utils.filelock as vendored
+
+        sys.modules.setdefault("filelock", vendored)
+
+
+def execute(params: DiehlCookParameters, context) -> object:
+    """Train, label and test as described in the package docstring; returns a RunRecord.
+
+    Checkpoints go to ``context.resume`` when given (continuing that run), else to ``context.out_dir``.
+    """
+    from bioneuro.io.record import RunRecord, SynapseWeights
+
+    data = load_data(params)  # fails before anything is written
+    _ensure_filelock()
+    checkpoint_dir = getattr(context, "resume", None) or context.out_dir
+    if checkpoint_dir is not None:
+        Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        if context.progress:
+            print(f"diehl-cook: checkpoints in {checkpoint_dir}", file=sys.stderr)
+    result = train_and_evaluate(
+        params, data, seed=int(context.seed), cache_dir=Path(context.cache_dir),
+        checkpoint_dir=checkpoint_dir, progress=context.progress,
+    )
+    n = params.n_neurons
+    pre, post = np.divmod(np.arange(N_INPUT * n), n)
+    matrix = evaluation.confusion_matrix(result.test_predictions, result.test_labels)
+    test_accuracy = evaluation.accuracy(result.test_predictions, result.test_labels)
+    n_train = params.n_train * params.epochs
+    metrics = {
+        "test_accuracy": test_accuracy,
+        "dataset": data.dataset,
+        "n_train_images": n_train,
+        "n_label_images": int(len(result.label_counts)),
+        "n_test_images": int(len(result.test_labels)),
+        "n_forced_accepts": result.n_forced,
+        "n_unassigned_neurons": int(np.sum(result.assignments < 0)),
+        "build_time_s": round(result.build_seconds, 3),
+    }
+    for phase, seconds in result.seconds.items():
+        shown = result.n_presentations[phase]
+        metrics[f"presentations_{phase}"] = shown
+        metrics[f"time_{phase}_s"] = round(seconds, 3)
+        if shown:
+            metrics[f"ms_per_presentation_{phase}"] = round(1e3 * seconds / shown, 3)
+    return RunRecord(
+        kind="model",
+        name="diehl-cook",
+        weights={"input_exc": SynapseWeights(pre=pre, post=post, weights=result.weights.ravel())},
+        arrays={
+            "theta": result.theta * volt,
+            "input_delays": result.delays * second,
+            "assignments": result.assignments,
+            "label_spike_counts": result.label_counts,
+            "test_spike_counts": result.test_counts,
+            "test_labels": result.test_labels,
+            "test_predictions": result.test_predictions,
+            "confusion_matrix": matrix,
+            "training_accuracy": result.history,
+        },
+        metrics=metrics,
+        provenance={"device_used": "cpp_standalone", "dataset_source": data.dataset},
+    )

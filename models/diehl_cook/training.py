@@ -1,0 +1,337 @@
+"""Chunked, checkpointed training and evaluation of the Diehl & Cook network on one compiled program.
+
+A run has three phases, each a sequence of chunks of the same compiled program:
+
+``train``  plasticity on, ``n_train * epochs`` images in dataset order (as the released code);
+``label``  plasticity and threshold adaptation off, the first ``n_label`` training images: each neuron is
+           labelled with the class of its highest mean response;
+``test``   plasticity off, the first ``n_test`` test images, classified with those labels.
+
+After every chunk the whole state (weights, thresholds, membrane state, retry-rule state, spike counts
+collected so far, position) is written atomically to ``<checkpoint_dir>/diehl_cook_checkpoint.npz``; a run
+started again on the same folder continues from there and ends with exactly the weights of an
+uninterrupted run (every random draw is a function of the seed, the phase and the chunk number).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+
+from . import evaluation
+from .network import N_INPUT, build_network, initial_state, read_state, state_run_args, structure_of
+from .parameters import DiehlCookParameters
+
+__all__ = ["CHECKPOINT_NAME", "PhaseData", "TrainingResult", "train_and_evaluate", "load_checkpoint"]
+
+CHECKPOINT_NAME = "diehl_cook_checkpoint.npz"
+PHASES = ("train", "label", "test")
+_RUNNING_WINDOW = 10000
+
+
+@dataclasses.dataclass
+class PhaseData:
+    """Images (uint8, n x 784) and labels of the three phases, with the dataset's name."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    dataset: str
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """Everything a run produced."""
+
+    weights: np.ndarray  # (784, n)
+    theta: np.ndarray  # volt, plain float
+    delays: np.ndarray  # seconds, (784*n,)
+    assignments: np.ndarray
+    label_counts: np.ndarray
+    test_counts: np.ndarray
+    test_labels: np.ndarray
+    test_predictions: np.ndarray
+    history: np.ndarray  # (n_chunks, 2): images trained, running accuracy on that chunk
+    n_forced: int
+    n_presentations: dict
+    seconds: dict
+    build_seconds: float
+    n_chunks_run: int
+
+
+def _params_digest(params: DiehlCookParameters, seed: int, dataset: str) -> str:
+    text = json.dumps(
+        {f.name: str(getattr(params, f.name)) for f in dataclasses.fields(params)}
+        | {"seed": seed, "dataset": dataset},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chunk_key(seed: int, phase: int, chunk: int) -> int:
+    return int(np.random.SeedSequence([seed, 7919, phase, chunk]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def _save_atomic(path: Path, payload: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Read a checkpoint file into a dict of arrays (scalars as 0-d arrays)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _pack(state: dict, progress: dict) -> dict:
+    payload = {f"state/{k}": v for k, v in state.items()}
+    payload.update({f"run/{k}": np.asarray(v) for k, v in progress.items()})
+    return payload
+
+
+def _unpack(payload: dict) -> tuple[dict, dict]:
+    state = {k[6:]: v for k, v in payload.items() if k.startswith("state/")}
+    progress = {k[4:]: v for k, v in payload.items() if k.startswith("run/")}
+    return state, progress
+
+
+def _phase_plan(params: DiehlCookParameters, data: PhaseData) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    n_train_total = params.n_train * params.epochs
+    order = np.arange(n_train_total) % params.n_train
+    return [
+        (data.train_images, order, 1.0),
+        (data.train_images, np.arange(params.n_label), 0.0),
+        (data.test_images, np.arange(params.n_test), 0.0),
+    ]
+
+
+def train_and_evaluate(
+    params: DiehlCookParameters,
+    data: PhaseData,
+    *,
+    seed: int,
+    cache_dir: Path,
+    checkpoint_dir: Path | None,
+    progress: bool = True,
+    stop_after_chunks: int | None = None,
+) -> TrainingResult:
+    """Train, label and test; resume from ``checkpoint_dir`` when it holds a checkpoint of the same run.
+
+    Parameters
+    ----------
+    params : DiehlCookParameters
+        Network and run parameters.
+    data : PhaseData
+        Images and labels.
+    seed : int
+        Seed of the initial weights and delays and of every input spike.
+    cache_dir : Path
+        Root of compiled builds (``<cache_dir>/standalone/diehl-cook-<hash>``).
+    checkpoint_dir : Path or None
+        Folder of the checkpoint file; ``None`` disables checkpoints.
+    progress : bool
+        Show a tqdm bar (images per second, running accuracy).
+    stop_after_chunks : int, optional
+        Return early after this many chunks in this call (tests of resumption); the result is then partial.
+
+    Returns
+    -------
+    TrainingResult
+    """
+    from bioneuro.runner import StandaloneProject, structure_key
+
+    p = params
+    if p.n_train > len(data.train_labels) or p.n_label > len(data.train_labels):
+        raise ValueError(
+            f"n_train={p.n_train} / n_label={p.n_label} exceed the {len(data.train_labels)} training images "
+            f"of {data.dataset}"
+        )
+    if p.n_test > len(data.test_labels):
+        raise ValueError(f"n_test={p.n_test} exceeds the {len(data.test_labels)} test images of {data.dataset}")
+    digest = _params_digest(p, seed, data.dataset)
+    plan = _phase_plan(p, data)
+    n = p.n_neurons
+    slots = p.chunk_images
+    pres_steps = int(round(float(p.presentation_time / p.dt)))
+    slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+
+    checkpoint = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
+    if checkpoint is not None and checkpoint.is_file():
+        state, run = _unpack(load_checkpoint(checkpoint))
+        if str(run["digest"]) != digest:
+            raise ValueError(
+                f"{checkpoint} belongs to a run with other parameters, seed or data; "
+                "resume with the same settings or start a new run"
+            )
+        phase, position, chunk = int(run["phase"]), int(run["position"]), int(run["chunk"])
+        carry = run["carry"]
+        collected = {name: list(run[f"counts_{name}"]) for name in PHASES}
+        labels_seen = {name: list(run[f"labels_{name}"]) for name in PHASES}
+        history = [tuple(row) for row in run["history"].reshape(-1, 2)]
+        seconds = {name: float(run[f"seconds_{name}"]) for name in PHASES}
+        shown = {name: int(run[f"shown_{name}"]) for name in PHASES}
+        n_chunks_total = int(run["n_chunks_total"])
+    else:
+        state = initial_state(p, np.random.default_rng([seed, 1]))
+        phase, position, chunk = 0, 0, 0
+        carry = np.zeros(n, dtype=np.int64)
+        collected = {name: [] for name in PHASES}
+        labels_seen = {name: [] for name in PHASES}
+        history, n_chunks_total = [], 0
+        seconds = dict.fromkeys(PHASES, 0.0)
+        shown = dict.fromkeys(PHASES, 0)
+
+    total_images = sum(len(order) for _, order, _ in plan)
+    done_images = sum(len(order) for _, order, _ in plan[:phase]) + position
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total_images, initial=done_images, unit="img", file=sys.stderr, dynamic_ncols=True)
+
+    chunks_this_call = 0
+    build_seconds = 0.0
+    key = structure_key("diehl-cook", structure_of(p))
+    with StandaloneProject(key, Path(cache_dir), fast_math_link=True) as project:
+        handles = build_network(p)
+        project.build()
+        build_seconds = project.build_seconds
+        device = b2.get_device()
+        while phase < len(PHASES):
+            name = PHASES[phase]
+            images, order, plastic = plan[phase]
+            if position >= len(order):
+                phase, position, chunk = phase + 1, 0, 0
+                continue
+            if stop_after_chunks is not None and chunks_this_call >= stop_after_chunks:
+                break
+            indices = order[position : position + slots]
+            stim = np.zeros((slots, N_INPUT))
+            stim[: len(indices)] = images[indices] * float(p.rate_per_pixel)
+            args = state_run_args(handles, state)
+            args.update(
+                {
+                    handles.stim: stim * b2.Hz,
+                    handles.ctrl.n_avail: len(indices),
+                    handles.ctrl.img_idx: 0,
+                    handles.ctrl.step: 0,
+                    handles.ctrl.intensity0: p.intensity,
+                    handles.ctrl.intensity_step: p.intensity_step,
+                    handles.ctrl.min_spikes: p.min_spikes,
+                    handles.ctrl.max_retries: p.max_retries,
+                    handles.exc.plastic: plastic,
+                    handles.inp.rng_key: _chunk_key(seed, phase, chunk),
+                }
+            )
+            started = time.perf_counter()
+            project.run(args)
+            seconds[name] += time.perf_counter() - started
+            for value_name in list(device.run_args_arrays):
+                Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
+
+            new_state = read_state(handles)
+            new_state["syn.delay"] = state["syn.delay"]
+            spike_steps = np.round(np.asarray(handles.spikes.t_[:]) / float(p.dt)).astype(np.int64)
+            counts, carry = evaluation.chunk_spike_counts(
+                spike_steps, handles.spikes.i[:], n, slots, pres_steps, slot_steps, carry
+            )
+            at_start = np.asarray(handles.slots.img_idx[0][:], dtype=np.int64)
+            after = np.append(at_start[1:], int(new_state["ctrl.img_idx"][0]))
+            accepted = after > at_start
+            valid = at_start < len(indices)
+            repeated = valid & ~accepted
+            if np.any(counts[repeated].sum(axis=1) >= p.min_spikes):
+                raise RuntimeError("internal error: a repeated image had enough spikes (window mismatch)")
+            n_done = int(new_state["ctrl.img_idx"][0])
+            shown[name] += int(valid.sum())
+            chunk_counts = counts[accepted].astype(np.uint16)
+            chunk_labels = data_labels(plan, phase, data)[indices[:n_done]]
+            if name == "train":
+                recent = np.asarray(collected["train"][-_RUNNING_WINDOW:], dtype=np.float64).reshape(-1, n)
+                recent_labels = np.asarray(labels_seen["train"][-_RUNNING_WINDOW:], dtype=np.int64)
+                if len(recent):
+                    assigned = evaluation.assign_labels(recent, recent_labels)
+                    acc = evaluation.accuracy(evaluation.predict(chunk_counts, assigned), chunk_labels)
+                else:
+                    acc = float("nan")
+                history.append((position + n_done, acc))
+                collected[name].extend(list(chunk_counts))
+                labels_seen[name].extend(chunk_labels.tolist())
+                del collected[name][:-_RUNNING_WINDOW]
+                del labels_seen[name][:-_RUNNING_WINDOW]
+            else:
+                collected[name].extend(list(chunk_counts))
+                labels_seen[name].extend(chunk_labels.tolist())
+                acc = float("nan")
+                if name == "test":
+                    assigned = evaluation.assign_labels(
+                        np.asarray(collected["label"]), np.asarray(labels_seen["label"])
+                    )
+                    acc = evaluation.accuracy(
+                        evaluation.predict(np.asarray(collected["test"]), assigned), labels_seen["test"]
+                    )
+            state = new_state
+            position += n_done
+            chunk += 1
+            chunks_this_call += 1
+            n_chunks_total += 1
+            if bar is not None:
+                bar.update(n_done)
+                bar.set_postfix(phase=name, acc=f"{acc:.3f}", refresh=False)
+            if checkpoint is not None:
+                run = {
+                    "digest": digest, "phase": phase, "position": position, "chunk": chunk, "carry": carry,
+                    "history": np.asarray(history, dtype=np.float64).reshape(-1, 2),
+                    "n_chunks_total": n_chunks_total,
+                }
+                for key_name in PHASES:
+                    run[f"counts_{key_name}"] = np.asarray(collected[key_name], dtype=np.uint16).reshape(-1, n)
+                    run[f"labels_{key_name}"] = np.asarray(labels_seen[key_name], dtype=np.int64)
+                    run[f"seconds_{key_name}"] = seconds[key_name]
+                    run[f"shown_{key_name}"] = shown[key_name]
+                _save_atomic(checkpoint, _pack(state, run))
+    if bar is not None:
+        bar.close()
+
+    label_counts = np.asarray(collected["label"], dtype=np.uint16).reshape(-1, n)
+    test_counts = np.asarray(collected["test"], dtype=np.uint16).reshape(-1, n)
+    label_labels = np.asarray(labels_seen["label"], dtype=np.int64)
+    test_labels = np.asarray(labels_seen["test"], dtype=np.int64)
+    assignments = (
+        evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
+    )
+    predictions = evaluation.predict(test_counts, assignments) if len(test_labels) else np.zeros(0, int)
+    return TrainingResult(
+        weights=state["syn.w"].reshape(N_INPUT, n),
+        theta=state["exc.theta"],
+        delays=state["syn.delay"],
+        assignments=assignments,
+        label_counts=label_counts,
+        test_counts=test_counts,
+        test_labels=test_labels,
+        test_predictions=predictions,
+        history=np.asarray(history, dtype=np.float64).reshape(-1, 2),
+        n_forced=int(state["ctrl.n_forced"][0]),
+        n_presentations=shown,
+        seconds=seconds,
+        build_seconds=build_seconds,
+        n_chunks_run=chunks_this_call,
+    )
+
+
+def data_labels(plan, phase: int, data: PhaseData) -> np.ndarray:
+    """Labels of the image array used by ``phase``."""
+    return data.test_labels if phase == 2 else data.train_labels
