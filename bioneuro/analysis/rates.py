@@ -6,9 +6,11 @@ All rates are in hertz (spikes per second per neuron). Times are float seconds (
 Against Elephant: ``firing_rates`` equals ``elephant.statistics.mean_firing_rate`` of each train with
 the raster's window; ``population_rate`` equals ``time_histogram(..., output="rate")`` over all trains
 of the raster (silent neurons count in the denominator, as empty trains do in Elephant).
-``instantaneous_rate`` is *not* Elephant's: it bins at the sampling period and convolves with a
-Gaussian kernel whose samples are normalised to unit area (so no spike mass is lost at any sampling
-period); it is tested against the exact kernel sum.
+``instantaneous_rate`` follows the same scheme as Elephant's (bin at the sampling period, convolve
+with a sampled Gaussian) with two differences of convention: samples are labelled by bin *centre*
+(Elephant: bin start), and the kernel samples are normalised to unit area (no spike mass is lost at
+any sampling period). For spikes at bin centres the values agree with Elephant's trial-averaged
+rate to 1e-6; both are tested (against Elephant and against the exact kernel sum).
 
 References
 ----------
