@@ -282,3 +282,18 @@ def test_detect_spikes_in_record_trace_maps_node_ids():
     assert r.n_neurons == 8
     np.testing.assert_allclose(r.train(5), [0.004])
     np.testing.assert_allclose(r.train(2), [0.007])
+
+
+def test_select_and_crop_keep_the_right_spikes():
+    rng = np.random.default_rng(13)
+    r = make_raster(rng.integers(0, 10, 500), rng.uniform(0, 1, 500), n_neurons=12, t_stop_s=1.0)
+    chosen = [3, 1, 3, 11, 0]
+    s = r.select(chosen)
+    assert s.n_neurons == 5
+    for k, n in enumerate(chosen):
+        np.testing.assert_array_equal(s.train(k), r.train(n))
+    c = r.crop(0.25, 0.5)
+    assert (c.t_start_s, c.t_stop_s) == (0.25, 0.5)
+    np.testing.assert_array_equal(c.spike_counts(), [np.sum((t >= 0.25) & (t < 0.5)) for t in r.trains()])
+    with pytest.raises(IndexError):
+        r.select([12])

@@ -111,23 +111,29 @@ def van_rossum_distance(trains, tau_s) -> np.ndarray:
     return np.sqrt(d2)
 
 
-def _vp_pair(a: np.ndarray, b: np.ndarray, q: float) -> float:
-    """Victor–Purpura distance of two sorted trains; each DP row vectorised."""
-    if a.size == 0 or b.size == 0:
-        return float(a.size + b.size)
-    if b.size > a.size:
-        a, b = b, a
-    m = b.size
-    ramp = np.arange(m + 1, dtype=np.float64)
-    prev = ramp.copy()  # row 0: delete/insert all of b
-    for i in range(1, a.size + 1):  # loop over spikes of one train; row over the other is vectorised
-        shift = prev[:-1] + q * np.abs(a[i - 1] - b)
-        cand = np.empty(m + 1)
-        cand[0] = i
-        cand[1:] = np.minimum(prev[1:] + 1.0, shift)
-        # in-row recursion cur[j] = min(cand[j], cur[j-1] + 1) = min_k<=j (cand[k] + j - k)
-        prev = np.minimum.accumulate(cand - ramp) + ramp
-    return float(prev[-1])
+def _vp_one_to_many(a: np.ndarray, others: list[np.ndarray], q: float) -> np.ndarray:
+    """Victor–Purpura distances from sorted train ``a`` to each sorted train in ``others``.
+
+    The dynamic programme D[i, j] = min(D[i-1, j] + 1, D[i, j-1] + 1, D[i-1, j-1] + q|a_i - b_j|)
+    runs over the spikes of ``a``; each row is computed for all ``others`` at once (padded to a common
+    length: padding sits right of a train's last column and never feeds back into it), and the
+    in-row recursion is a running minimum: D[i, j] = min_k<=j (C[k] + j - k).
+    """
+    sizes = np.array([b.size for b in others], dtype=np.int64)
+    if sizes.size == 0:
+        return np.zeros(0)
+    width = int(sizes.max()) if sizes.size else 0
+    padded = np.zeros((sizes.size, width))
+    for row, b in enumerate(others):
+        padded[row, : b.size] = b
+    ramp = np.arange(width + 1, dtype=np.float64)
+    prev = np.broadcast_to(ramp, (sizes.size, width + 1)).copy()  # row 0: insert all of b
+    cand = np.empty_like(prev)
+    for i in range(1, a.size + 1):  # loop over spikes of a; rows over all other trains vectorised
+        cand[:, 0] = i
+        np.minimum(prev[:, 1:] + 1.0, prev[:, :-1] + q * np.abs(a[i - 1] - padded), out=cand[:, 1:])
+        prev = np.minimum.accumulate(cand - ramp, axis=1) + ramp
+    return prev[np.arange(sizes.size), sizes]
 
 
 def victor_purpura_distance(trains, cost_factor_Hz) -> np.ndarray:
@@ -150,8 +156,8 @@ def victor_purpura_distance(trains, cost_factor_Hz) -> np.ndarray:
     trains = _as_trains(trains)
     n = len(trains)
     out = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            out[i, j] = out[j, i] = _vp_pair(trains[i], trains[j], q)
+    for i in range(n - 1):  # one batched dynamic programme per train against all later trains
+        out[i, i + 1 :] = _vp_one_to_many(trains[i], trains[i + 1 :], q)
+    out = np.maximum(out, out.T)
     return out
 

@@ -97,10 +97,13 @@ class Raster:
         neurons = np.asarray(neurons, dtype=np.int64).ravel()
         if neurons.size and (neurons.min() < 0 or neurons.max() >= self.n_neurons):
             raise IndexError(f"neuron indices must lie in [0, {self.n_neurons}), got {neurons!r}")
-        pieces_t = [self.train(k) for k in neurons]
-        counts = np.array([p.size for p in pieces_t], dtype=np.int64)
-        times = np.concatenate(pieces_t) if pieces_t else np.zeros(0)
+        starts = self.offsets[neurons]
+        counts = self.offsets[neurons + 1] - starts
         ids = np.repeat(np.arange(neurons.size, dtype=np.int64), counts)
+        # index of each kept spike: start of its neuron + rank within the neuron (no loop)
+        first_of_run = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        index = np.arange(ids.size) - np.repeat(first_of_run - starts, counts)
+        times = self.times_s[index]
         return Raster(ids, times, int(neurons.size), self.t_start_s, self.t_stop_s)
 
     @classmethod
