@@ -297,3 +297,15 @@ def test_select_and_crop_keep_the_right_spikes():
     np.testing.assert_array_equal(c.spike_counts(), [np.sum((t >= 0.25) & (t < 0.5)) for t in r.trains()])
     with pytest.raises(IndexError):
         r.select([12])
+
+
+def test_analysis_and_plotting_do_not_import_brian2():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bioneuro.analysis, bioneuro.plotting, bioneuro.io.interchange, "
+        "bioneuro.io.raster_files, bioneuro.analysis.report; "
+        "assert 'brian2' not in sys.modules, 'brian2 imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
