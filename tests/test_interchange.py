@@ -145,3 +145,21 @@ def test_record_spike_trains_convert(rasters):
     r = Raster.from_spike_trains(st, t_stop=1 * b2.second)
     np.testing.assert_allclose(r.times_s, [0.005, 0.007])
     assert r.n_neurons == 3
+
+
+def test_read_foreign_nwb_written_with_plain_pynwb(tmp_path):
+    import datetime
+
+    from pynwb import NWBHDF5IO, NWBFile
+
+    nwb = NWBFile(session_description="other tool", identifier="x",
+                  session_start_time=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    trains = [[0.1, 0.25, 0.3], [], [0.2]]
+    for t in trains:
+        nwb.add_unit(spike_times=t)
+    with NWBHDF5IO(str(tmp_path / "other.nwb"), "w") as io:
+        io.write(nwb)
+    (name, raster), = load_rasters(tmp_path / "other.nwb").items()
+    assert name == "units" and raster.n_neurons == 3
+    for k, t in enumerate(trains):
+        np.testing.assert_array_equal(raster.train(k), t)
