@@ -156,7 +156,11 @@ def machine() -> str:
         pass
     import os
 
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}; "
+        f"load average at the end (1, 5, 15 min): {load}"
+    )
 
 
 def run(n_neurons: int, n_spikes: int, repeats: int, subset: int | None) -> dict:

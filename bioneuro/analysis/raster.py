@@ -166,7 +166,7 @@ def make_raster(
         End of the window (exclusive); default the last spike time plus the smallest positive
         float step (so the last spike lies inside). Give it explicitly for unbiased rates.
     assume_sorted : bool
-        Skip the sort when the caller guarantees neuron-major order (checked cheaply anyway).
+        Accepted for callers that know the order; the order is checked (cheaply) either way.
 
     Returns
     -------
@@ -231,13 +231,26 @@ def make_raster(
             )
 
     if not _is_neuron_major(ids, times):
-        if not assume_sorted and times.size > 1 and np.all(times[1:] >= times[:-1]):
-            order = np.argsort(ids, kind="stable")  # time-sorted input (monitor output)
-        else:
-            order = np.lexsort((times, ids))
+        order = _neuron_major_order(ids, times, n_neurons)
         ids = ids[order]
         times = times[order]
     return Raster(ids, times, n_neurons, start, stop)
+
+
+def _neuron_major_order(ids: np.ndarray, times: np.ndarray, n_neurons: int) -> np.ndarray:
+    """Permutation sorting by (neuron, time).
+
+    Input sorted by time (monitor output) needs only a stable sort by neuron; with fewer than 2**16
+    neurons that is numpy's O(n) radix sort on ``uint16`` keys. Otherwise sort by time first.
+    """
+    small = n_neurons <= np.iinfo(np.uint16).max + 1
+    time_sorted = bool(np.all(times[1:] >= times[:-1]))
+    if not small:
+        return np.argsort(ids, kind="stable") if time_sorted else np.lexsort((times, ids))
+    if time_sorted:
+        return np.argsort(ids.astype(np.uint16), kind="stable")
+    by_time = np.argsort(times, kind="stable")
+    return by_time[np.argsort(ids[by_time].astype(np.uint16), kind="stable")]
 
 
 def _is_neuron_major(ids: np.ndarray, times: np.ndarray) -> bool:
