@@ -1,0 +1,58 @@
+"""Figures of the neuroscience protocols: voltage traces, F-I curves, STDP windows, frequency dependence.
+
+Functions take arrays (Brian2 quantities or plain SI floats) and return a :class:`matplotlib.figure.Figure`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bioneuro.plotting._figure import PALETTE, new_figure
+
+__all__ = ["plot_voltage_trace"]
+
+
+def _si(values, unit_scale: float = 1.0) -> np.ndarray:
+    """Plain float array in SI units divided by ``unit_scale`` (quantities or floats accepted)."""
+    if values is None:
+        return None
+    return np.asarray(values, dtype=float) / unit_scale
+
+
+def plot_voltage_trace(times, v, *, current_times=None, current=None, spike_times=None, title: str = ""):
+    """Membrane potential (mV) against time (ms), with the injected current below when given.
+
+    Parameters
+    ----------
+    times : Quantity [second]
+    v : Quantity [volt]
+    current_times : Quantity [second], optional
+    current : Quantity [amp or amp/metre**2], optional
+    spike_times : Quantity [second], optional
+        Marked above the trace.
+    title : str
+    """
+    two = current is not None and current_times is not None
+    fig = new_figure(7.0, 4.5 if two else 3.2)
+    if two:
+        ax_v, ax_i = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    else:
+        ax_v, ax_i = fig.subplots(1, 1), None
+    t_ms = _si(times, 1e-3)
+    v_mV = _si(v, 1e-3)
+    ax_v.plot(t_ms, v_mV, color=PALETTE[0], lw=0.8)
+    if spike_times is not None and len(spike_times):
+        top = np.nanmax(v_mV) + 5
+        ax_v.plot(_si(spike_times, 1e-3), np.full(len(spike_times), top), "|", color=PALETTE[1], ms=6)
+    ax_v.set_ylabel("v (mV)")
+    ax_v.set_title(title)
+    if ax_i is not None:
+        dims = getattr(current, "dim", None)
+        density = dims is not None and "m^-2" in str(dims)
+        scale, label = (1e-2, "I (uA/cm²)") if density else (1e-9, "I (nA)")
+        ax_i.plot(_si(current_times, 1e-3), _si(current, scale), color=PALETTE[2], lw=0.8)
+        ax_i.set_ylabel(label)
+        ax_i.set_xlabel("time (ms)")
+    else:
+        ax_v.set_xlabel("time (ms)")
+    return fig
