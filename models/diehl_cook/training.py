@@ -30,7 +30,15 @@ from . import evaluation
 from .network import N_INPUT, build_network, initial_state, read_state, state_run_args, structure_of
 from .parameters import DiehlCookParameters
 
-__all__ = ["CHECKPOINT_NAME", "PhaseData", "TrainingResult", "train_and_evaluate", "load_checkpoint"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "PhaseData",
+    "TrainingResult",
+    "ChunkResult",
+    "CompiledNetwork",
+    "train_and_evaluate",
+    "load_checkpoint",
+]
 
 CHECKPOINT_NAME = "diehl_cook_checkpoint.npz"
 PHASES = ("train", "label", "test")
@@ -66,6 +74,126 @@ class TrainingResult:
     seconds: dict
     build_seconds: float
     n_chunks_run: int
+
+
+@dataclasses.dataclass
+class ChunkResult:
+    """Outcome of one chunk: the new state and the spike counts of the accepted presentations."""
+
+    state: dict
+    counts: np.ndarray  # (n_accepted, n_neurons)
+    carry: np.ndarray
+    n_accepted: int
+    n_presentations: int
+    slot_images: np.ndarray  # image index (within the chunk) shown in each slot; >= n_images: idle
+    slot_accepted: np.ndarray
+
+
+class CompiledNetwork:
+    """The compiled program of one network structure, run chunk by chunk (a context manager).
+
+    Parameters
+    ----------
+    params : DiehlCookParameters
+        Only :data:`~.parameters.STRUCTURE_FIELDS` matter for the build; run-time values are passed to
+        :meth:`run_chunk`.
+    cache_dir : Path
+        Root of build folders.
+    """
+
+    def __init__(self, params: DiehlCookParameters, cache_dir: Path):
+        self.params = params
+        self.cache_dir = Path(cache_dir)
+        self.build_seconds = 0.0
+        self._project = None
+        self.handles = None
+
+    def __enter__(self) -> CompiledNetwork:
+        from bioneuro.runner import StandaloneProject, structure_key
+
+        key = structure_key("diehl-cook", structure_of(self.params))
+        self._project = StandaloneProject(key, self.cache_dir, fast_math_link=True)
+        self._project.__enter__()
+        try:
+            self.handles = build_network(self.params)
+            self._project.build()
+        except BaseException:
+            self._project.__exit__(None, None, None)
+            raise
+        self.build_seconds = self._project.build_seconds
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._project.__exit__(*exc_info)
+
+    def run_chunk(
+        self,
+        state: dict,
+        images: np.ndarray,
+        plastic: float,
+        rng_key: int,
+        carry: np.ndarray | None = None,
+        *,
+        intensity: float | None = None,
+        max_retries: int | None = None,
+    ) -> ChunkResult:
+        """Present up to ``chunk_images`` images (uint8, n x 784) starting from ``state``.
+
+        ``intensity`` and ``max_retries`` override the parameters' values for this chunk (they are
+        run-time values, not compiled).
+        """
+        p = self.params
+        h = self.handles
+        n, slots = p.n_neurons, p.chunk_images
+        if len(images) > slots:
+            raise ValueError(f"a chunk holds at most {slots} images, got {len(images)}")
+        if carry is None:
+            carry = np.zeros(n, dtype=np.int64)
+        stim = np.zeros((slots, N_INPUT))
+        stim[: len(images)] = np.asarray(images, dtype=np.float64) * float(p.rate_per_pixel / b2.Hz)
+        args = state_run_args(h, state)
+        args.update(
+            {
+                h.stim: stim * b2.Hz,
+                h.ctrl.n_avail: len(images),
+                h.ctrl.img_idx: 0,
+                h.ctrl.step: 0,
+                h.ctrl.intensity0: p.intensity if intensity is None else intensity,
+                h.ctrl.intensity_step: p.intensity_step,
+                h.ctrl.min_spikes: p.min_spikes,
+                h.ctrl.max_retries: p.max_retries if max_retries is None else max_retries,
+                h.exc.plastic: float(plastic),
+                h.inp.rng_key: int(rng_key),
+            }
+        )
+        device = b2.get_device()
+        self._project.run(args)
+        for value_name in list(device.run_args_arrays):
+            Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
+        new_state = read_state(h)
+        new_state["syn.delay"] = state["syn.delay"]
+        pres_steps = int(round(float(p.presentation_time / p.dt)))
+        slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+        spike_steps = np.round(np.asarray(h.spikes.t_[:]) / float(p.dt)).astype(np.int64)
+        counts, carry = evaluation.chunk_spike_counts(
+            spike_steps, h.spikes.i[:], n, slots, pres_steps, slot_steps, carry
+        )
+        at_start = np.asarray(h.slots.img_idx[0][:], dtype=np.int64)
+        after = np.append(at_start[1:], int(new_state["ctrl.img_idx"][0]))
+        accepted = after > at_start
+        valid = at_start < len(images)
+        repeated = valid & ~accepted
+        if np.any(counts[repeated].sum(axis=1) >= p.min_spikes):
+            raise RuntimeError("internal error: a repeated image had enough spikes (window mismatch)")
+        return ChunkResult(
+            state=new_state,
+            counts=counts[accepted],
+            carry=carry,
+            n_accepted=int(new_state["ctrl.img_idx"][0]),
+            n_presentations=int(valid.sum()),
+            slot_images=at_start,
+            slot_accepted=accepted,
+        )
 
 
 def _params_digest(params: DiehlCookParameters, seed: int, dataset: str) -> str:
@@ -127,6 +255,7 @@ def train_and_evaluate(
     checkpoint_dir: Path | None,
     progress: bool = True,
     stop_after_chunks: int | None = None,
+    compiled: CompiledNetwork | None = None,
 ) -> TrainingResult:
     """Train, label and test; resume from ``checkpoint_dir`` when it holds a checkpoint of the same run.
 
@@ -146,13 +275,13 @@ def train_and_evaluate(
         Show a tqdm bar (images per second, running accuracy).
     stop_after_chunks : int, optional
         Return early after this many chunks in this call (tests of resumption); the result is then partial.
+    compiled : CompiledNetwork, optional
+        An open compiled network of the same structure (shared between calls); default: build one.
 
     Returns
     -------
     TrainingResult
     """
-    from bioneuro.runner import StandaloneProject, structure_key
-
     p = params
     if p.n_train > len(data.train_labels) or p.n_label > len(data.train_labels):
         raise ValueError(
@@ -165,8 +294,6 @@ def train_and_evaluate(
     plan = _phase_plan(p, data)
     n = p.n_neurons
     slots = p.chunk_images
-    pres_steps = int(round(float(p.presentation_time / p.dt)))
-    slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
 
     checkpoint = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     if checkpoint is not None and checkpoint.is_file():
@@ -203,13 +330,10 @@ def train_and_evaluate(
         bar = tqdm(total=total_images, initial=done_images, unit="img", file=sys.stderr, dynamic_ncols=True)
 
     chunks_this_call = 0
-    build_seconds = 0.0
-    key = structure_key("diehl-cook", structure_of(p))
-    with StandaloneProject(key, Path(cache_dir), fast_math_link=True) as project:
-        handles = build_network(p)
-        project.build()
-        build_seconds = project.build_seconds
-        device = b2.get_device()
+    own = compiled is None
+    if own:
+        compiled = CompiledNetwork(p, cache_dir).__enter__()
+    try:
         while phase < len(PHASES):
             name = PHASES[phase]
             images, order, plastic = plan[phase]
@@ -219,45 +343,13 @@ def train_and_evaluate(
             if stop_after_chunks is not None and chunks_this_call >= stop_after_chunks:
                 break
             indices = order[position : position + slots]
-            stim = np.zeros((slots, N_INPUT))
-            stim[: len(indices)] = images[indices] * float(p.rate_per_pixel)
-            args = state_run_args(handles, state)
-            args.update(
-                {
-                    handles.stim: stim * b2.Hz,
-                    handles.ctrl.n_avail: len(indices),
-                    handles.ctrl.img_idx: 0,
-                    handles.ctrl.step: 0,
-                    handles.ctrl.intensity0: p.intensity,
-                    handles.ctrl.intensity_step: p.intensity_step,
-                    handles.ctrl.min_spikes: p.min_spikes,
-                    handles.ctrl.max_retries: p.max_retries,
-                    handles.exc.plastic: plastic,
-                    handles.inp.rng_key: _chunk_key(seed, phase, chunk),
-                }
-            )
             started = time.perf_counter()
-            project.run(args)
+            out = compiled.run_chunk(state, images[indices], plastic, _chunk_key(seed, phase, chunk), carry)
             seconds[name] += time.perf_counter() - started
-            for value_name in list(device.run_args_arrays):
-                Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
-
-            new_state = read_state(handles)
-            new_state["syn.delay"] = state["syn.delay"]
-            spike_steps = np.round(np.asarray(handles.spikes.t_[:]) / float(p.dt)).astype(np.int64)
-            counts, carry = evaluation.chunk_spike_counts(
-                spike_steps, handles.spikes.i[:], n, slots, pres_steps, slot_steps, carry
-            )
-            at_start = np.asarray(handles.slots.img_idx[0][:], dtype=np.int64)
-            after = np.append(at_start[1:], int(new_state["ctrl.img_idx"][0]))
-            accepted = after > at_start
-            valid = at_start < len(indices)
-            repeated = valid & ~accepted
-            if np.any(counts[repeated].sum(axis=1) >= p.min_spikes):
-                raise RuntimeError("internal error: a repeated image had enough spikes (window mismatch)")
-            n_done = int(new_state["ctrl.img_idx"][0])
-            shown[name] += int(valid.sum())
-            chunk_counts = counts[accepted].astype(np.uint16)
+            carry = out.carry
+            n_done = out.n_accepted
+            shown[name] += out.n_presentations
+            chunk_counts = out.counts.astype(np.uint16)
             chunk_labels = data_labels(plan, phase, data)[indices[:n_done]]
             if name == "train":
                 recent = np.asarray(collected["train"][-_RUNNING_WINDOW:], dtype=np.float64).reshape(-1, n)
@@ -283,7 +375,7 @@ def train_and_evaluate(
                     acc = evaluation.accuracy(
                         evaluation.predict(np.asarray(collected["test"]), assigned), labels_seen["test"]
                     )
-            state = new_state
+            state = out.state
             position += n_done
             chunk += 1
             chunks_this_call += 1
@@ -303,6 +395,9 @@ def train_and_evaluate(
                     run[f"seconds_{key_name}"] = seconds[key_name]
                     run[f"shown_{key_name}"] = shown[key_name]
                 _save_atomic(checkpoint, _pack(state, run))
+    finally:
+        if own:
+            compiled.__exit__(None, None, None)
     if bar is not None:
         bar.close()
 
@@ -327,7 +422,7 @@ def train_and_evaluate(
         n_forced=int(state["ctrl.n_forced"][0]),
         n_presentations=shown,
         seconds=seconds,
-        build_seconds=build_seconds,
+        build_seconds=compiled.build_seconds,
         n_chunks_run=chunks_this_call,
     )
 

@@ -1,0 +1,108 @@
+"""Diehl & Cook (2015) model pieces that need no compilation: STDP sign and size, traces, evaluation."""
+
+import numpy as np
+import pytest
+from bioneuro.models.diehl_cook import DiehlCookParameters, evaluation
+from bioneuro.models.diehl_cook.network import _uniform_numpy, namespace, trace_time_constant
+from brian2 import ms
+
+
+def _stdp_run(pre_times_ms, post_times_ms, w0=0.5):
+    """Simulate one plastic synapse with the model's own STDP strings on the numpy runtime."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
+
+    p = DiehlCookParameters()
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    b2.defaultclock.dt = p.dt
+    ns = namespace(p)
+    pre = b2.SpikeGeneratorGroup(1, np.zeros(len(pre_times_ms), int), np.asarray(pre_times_ms) * ms)
+    steps = [int(round(t / 0.5)) for t in post_times_ms]
+    post = b2.NeuronGroup(
+        1,
+        """ge : 1
+        dpost1/dt = -post1/tau_post1_euler : 1
+        dpost2/dt = -post2/tau_post2_euler : 1
+        plastic : 1 (shared)""",
+        threshold=" or ".join(f"timestep(t, dt) == {s}" for s in steps),
+        reset="post1 = 1\npost2 = 1",
+        method="euler",
+        namespace=ns,
+    )
+    post.plastic = 1
+    syn = b2.Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns)
+    syn.connect()
+    syn.w = w0
+    syn.tarr = -1e4 * b2.second
+    syn.delay = 0 * ms
+    net = b2.Network(pre, post, syn)
+    net.run((max(list(pre_times_ms) + list(post_times_ms)) + 5) * ms)
+    return float(syn.w[0])
+
+
+def test_stdp_depression_on_presynaptic_spike_has_released_sign_and_size():
+    # post at 5 ms, pre arrives at 25 ms: w -= nu_pre * post1 = 1e-4 * exp(-20/20) (released code).
+    w = _stdp_run([25.0], [5.0])
+    assert w == pytest.approx(0.5 - 1e-4 * np.exp(-1.0), rel=0, abs=1e-12)
+
+
+def test_stdp_triplet_potentiation_needs_earlier_postsynaptic_spike():
+    # pre at 25 ms, post at 5 and 30 ms: depression at 25 ms, then potentiation at 30 ms by
+    # nu_post * pre * post2before = 1e-2 * exp(-5/20) * exp(-25/40).
+    w = _stdp_run([25.0], [5.0, 30.0])
+    expected = 0.5 - 1e-4 * np.exp(-1.0) + 1e-2 * np.exp(-5 / 20) * np.exp(-25 / 40)
+    assert w == pytest.approx(expected, rel=0, abs=1e-12)
+    # a single post spike after the pre spike (no earlier post spike): post2before = 0, no potentiation
+    assert _stdp_run([25.0], [30.0]) == pytest.approx(0.5, abs=1e-15)
+
+
+def test_euler_trace_time_constant_decays_exactly():
+    dt, tau = 0.5 * ms, 20 * ms
+    tau_euler = trace_time_constant(tau, dt)
+    assert 1 - float(dt / tau_euler) == pytest.approx(np.exp(-0.5 / 20), rel=1e-14)
+
+
+def test_hash_uniforms_are_uniform_and_key_dependent():
+    index = np.arange(784)
+    values = np.concatenate([_uniform_numpy(5, index, step) for step in range(200)])
+    # mean of 156,800 U(0,1) draws: sd 0.00073; 5 sd tolerance
+    assert values.mean() == pytest.approx(0.5, abs=0.0037)
+    assert np.all((values >= 0) & (values < 1))
+    assert not np.array_equal(_uniform_numpy(5, index, 3), _uniform_numpy(6, index, 3))
+
+
+def test_label_assignment_and_prediction_by_hand():
+    counts = np.array([[5, 0, 1], [4, 1, 0], [0, 6, 0], [1, 5, 0]])
+    labels = np.array([3, 3, 7, 7])
+    assigned = evaluation.assign_labels(counts, labels)
+    assert assigned.tolist() == [3, 7, 3]  # third neuron: mean 0.5 for class 3, 0 for class 7
+    assert evaluation.assign_labels(np.zeros((2, 2)), np.array([1, 2])).tolist() == [-1, -1]
+    predictions = evaluation.predict(np.array([[9, 0, 0], [0, 9, 0], [0, 0, 0]]), assigned)
+    assert predictions.tolist() == [3, 7, 9]  # silent image: ties go to the highest class (released code)
+    assert evaluation.confusion_matrix(np.array([3, 7]), np.array([3, 3]))[3].tolist()[3] == 1
+
+
+def test_chunk_windows_include_preceding_rest():
+    # slot = 10 steps, presentation = 6 steps; spikes at steps 2 (slot 0), 7 (rest 0 -> window 1),
+    # 15 (slot 1), 27 (rest of last slot -> carried)
+    counts, carry = evaluation.chunk_spike_counts(
+        np.array([2, 7, 15, 27]), np.array([0, 1, 1, 0]), 2, 3, 6, 10, np.array([1, 0])
+    )
+    assert counts.tolist() == [[2, 0], [0, 2], [0, 0]]
+    assert carry.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"n_neurons": 0}, "n_neurons"),
+        ({"dataset": "cifar"}, "dataset"),
+        ({"tau_pre": -1 * ms}, "tau_pre"),
+        ({"rest_time": 5 * ms}, "rest_time"),
+    ],
+)
+def test_parameters_reject_bad_values(change, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        DiehlCookParameters(**change)
