@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from brian2 import Quantity, ms, mV, second, volt
+from brian2 import Quantity, ms, mV, second
 
 from bioneuro.config import check_fields, param
 from bioneuro.encoders.waveforms import (
