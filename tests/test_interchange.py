@@ -39,9 +39,10 @@ def test_nwb_round_trip_preserves_every_spike(tmp_path, rasters):
 
 
 def test_nwb_is_readable_by_pynwb_as_units(tmp_path, rasters):
-    from pynwb import NWBHDF5IO
+    from pynwb import NWBHDF5IO, validate
 
     path = write_nwb(tmp_path / "spikes.nwb", rasters)
+    assert list(validate(path=str(path))) == []  # the NWB schema validator finds no error
     with NWBHDF5IO(str(path), "r") as io:
         units = io.read().units
         assert len(units) == 55

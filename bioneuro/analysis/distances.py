@@ -74,6 +74,11 @@ def van_rossum_distance(trains, tau_s) -> np.ndarray:
     -------
     ndarray of float, shape (n_trains, n_trains)
         Symmetric, zero diagonal, dimensionless.
+
+    Notes
+    -----
+    Cost O(n_trains * n_spikes * log) time and O(n_trains**2 + n_spikes) memory: meant for trials
+    or selected neurons (:meth:`Raster.select`), not for all trains of a large network.
     """
     trains = _as_trains(trains)
     n = len(trains)
@@ -149,6 +154,11 @@ def victor_purpura_distance(trains, cost_factor_Hz) -> np.ndarray:
     -------
     ndarray of float, shape (n_trains, n_trains)
         Symmetric, zero diagonal; a spike count difference bounds it from below.
+
+    Notes
+    -----
+    Cost O(n_trains**2 * spikes per train**2) arithmetic in O(n_trains * spikes per train) numpy
+    calls: meant for trials or selected neurons.
     """
     q = as_hertz(cost_factor_Hz, "cost_factor_Hz")
     if q < 0:
