@@ -32,7 +32,7 @@ def _example() -> RunRecord:
         kind="protocol",
         name="example",
         parameters={"tau_m": 20 * ms, "n_neurons": 7, "neuron": {"v_rest": -65 * mV, "label": "lif"}},
-        spikes={"exc": SpikeTrains(rng.integers(0, 7, 500), times * second, 7)},
+        spikes={"exc": SpikeTrains(rng.integers(0, 7, 500), times * second, 7, t_start=0 * ms, t_stop=2 * second)},
         states={"exc": {"v": StateTrace(np.arange(100) * 0.1 * ms, rng.normal(-60, 5, (100, 3)) * mV, [0, 2, 4])}},
         weights={"input_exc": SynapseWeights(np.arange(5), np.arange(5)[::-1], rng.uniform(0, 1, 5) * nS)},
         arrays={"currents": np.linspace(0, 1, 11) * nA, "labels": np.array(["a", "b"]), "counts": np.arange(4)},
@@ -58,6 +58,7 @@ def test_round_trip_restores_values_and_units(tmp_path):
     np.testing.assert_array_equal(spikes.node_ids, original.spikes["exc"].node_ids)
     np.testing.assert_array_equal(np.asarray(spikes.timestamps / second), np.asarray(original.spikes["exc"].timestamps / second))
     assert spikes.n_neurons == 7
+    assert spikes.t_start == 0 * second and spikes.t_stop == 2 * second
     trace = loaded.states["exc"]["v"]
     np.testing.assert_allclose(np.asarray(trace.values / mV), np.asarray(original.states["exc"]["v"].values / mV), rtol=1e-15)
     np.testing.assert_array_equal(trace.node_ids, [0, 2, 4])

@@ -12,7 +12,8 @@ HDF5 layout of ``run.h5`` (format ``bioneuro-run``, version 1)::
     /parameters            attrs: one per parameter (quantities as "20.0 ms"); attr __json__: nested JSON
     /metrics               attrs: one per metric (units in the key: rate_Hz)
     /provenance            attrs: command, git revision, versions, device, seed, wall times
-    /spikes/<population>/  node_ids (int64), timestamps (float64, attr unit="s"); attr n_neurons
+    /spikes/<population>/  node_ids (int64), timestamps (float64, attr unit="s");
+                           attrs n_neurons, t_start_s and t_stop_s (observation window, when known)
     /states/<population>/<variable>/  times (attr unit), values [n_times, n_recorded] (attr unit), node_ids
     /weights/<synapses>/   pre, post (int64), weights (attr unit)
     /arrays/<name>         any array (attr unit)
@@ -34,6 +35,7 @@ from typing import Any
 
 import h5py
 import numpy as np
+from brian2 import second
 from brian2.units.fundamentalunits import Quantity, get_dimensions
 
 from bioneuro.quantities import format_quantity, parse_quantity, to_jsonable
@@ -75,11 +77,16 @@ class SpikeTrains:
         Spike times (time dimension), same length as ``node_ids``.
     n_neurons : int
         Size of the population (neurons that never fired still count).
+    t_start, t_stop : Quantity, optional
+        Observation window (time dimension); analysis uses it for rates. Give it whenever it is known:
+        without it, readers can only infer the window from the spikes.
     """
 
     node_ids: np.ndarray
     timestamps: Quantity
     n_neurons: int
+    t_start: Quantity | None = None
+    t_stop: Quantity | None = None
 
     def __post_init__(self) -> None:
         self.node_ids = np.asarray(self.node_ids, dtype=np.int64)
@@ -233,6 +240,10 @@ def write_run_h5(record: RunRecord, path: str | Path) -> Path:
                 group.create_dataset("node_ids", data=trains.node_ids.astype(np.int64))
                 timestamps = group.create_dataset("timestamps", data=_strip(trains.timestamps, "s"))
                 timestamps.attrs["unit"] = "s"
+                for bound in ("t_start", "t_stop"):
+                    value = getattr(trains, bound)
+                    if value is not None:
+                        group.attrs[f"{bound}_s"] = float(_strip(value, "s"))
             states = h5.create_group("states")
             for population, variables in record.states.items():
                 population_group = states.create_group(population)
@@ -367,6 +378,8 @@ def read_run_h5(path: str | Path) -> RunRecord:
                 node_ids=group["node_ids"][()],
                 timestamps=_read_array(group["timestamps"]),
                 n_neurons=int(group.attrs["n_neurons"]),
+                t_start=group.attrs["t_start_s"] * second if "t_start_s" in group.attrs else None,
+                t_stop=group.attrs["t_stop_s"] * second if "t_stop_s" in group.attrs else None,
             )
         for population, population_group in h5["states"].items():
             record.states[population] = {
