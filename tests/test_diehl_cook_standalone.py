@@ -1,0 +1,90 @@
+"""Diehl & Cook (2015) compiled model: learning, retry rule, normalisation, exact resumption.
+
+One C++ standalone build (25 neurons, chunks of 50 images) is shared by the whole module; it is cached
+under the bioneuro cache folder, so later runs only regenerate code.
+"""
+
+import numpy as np
+import pytest
+
+from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
+from bioneuro.models.diehl_cook.network import initial_state
+from bioneuro.models.diehl_cook.run import _ensure_filelock
+from bioneuro.models.diehl_cook.training import CompiledNetwork, train_and_evaluate
+from bioneuro.runner import default_cache_dir
+
+pytestmark = pytest.mark.standalone
+
+SMALL = DiehlCookParameters(
+    n_neurons=25, chunk_images=50, n_train=400, n_label=400, n_test=300, dataset="embedded"
+)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    _ensure_filelock()
+    with CompiledNetwork(SMALL, default_cache_dir()) as network:
+        yield network
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_data(SMALL)
+
+
+def test_small_network_learns_well_above_chance(compiled, data):
+    result = train_and_evaluate(
+        SMALL, data, seed=3, cache_dir=default_cache_dir(), checkpoint_dir=None, progress=False,
+        compiled=compiled,
+    )
+    accuracy = float(np.mean(result.test_predictions == result.test_labels))
+    # Chance is 10 %; with 300 test images its binomial sd is 1.7 %, so 25 % is > 8 sd above chance.
+    # (25 neurons after 400 images reached 46 % in development runs.)
+    assert accuracy > 0.25, accuracy
+    assert len(result.test_labels) == 300 and result.label_counts.shape == (400, 25)
+    assert np.all(result.weights >= 0) and np.all(result.weights <= 1)
+
+
+def test_retry_rule_on_silent_input_is_bounded_and_normalises_to_78(compiled):
+    state = initial_state(SMALL, np.random.default_rng(0))
+    before = state["syn.w"].reshape(784, 25).sum(axis=0)
+    assert not np.allclose(before, 78.0)
+    blank = np.zeros((5, 784), dtype=np.uint8)
+    out = compiled.run_chunk(state, blank, plastic=1.0, rng_key=11, max_retries=3)
+    # each silent image is shown 1 + 3 times, then accepted anyway (forced)
+    assert out.n_accepted == 5 and out.n_presentations == 20
+    assert int(out.state["ctrl.n_forced"][0]) == 5
+    assert out.slot_images[:8].tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    # intensity rose 2 -> 5 during the repeats and is back at its start value after acceptance
+    assert float(out.state["ctrl.intensity"][0]) == pytest.approx(SMALL.intensity)
+    # no spikes, no STDP: the weights are exactly the normalised ones
+    np.testing.assert_allclose(out.state["syn.w"].reshape(784, 25).sum(axis=0), 78.0, rtol=1e-12)
+
+
+def test_retry_rule_repeats_weak_images_with_higher_intensity(compiled, data):
+    state = initial_state(SMALL, np.random.default_rng(1))
+    out = compiled.run_chunk(state, data.train_images[:10], plastic=0.0, rng_key=5, intensity=0.25)
+    assert out.n_accepted == 10
+    assert out.n_presentations > 10  # some images needed repeats at this weak intensity
+    forced = int(out.state["ctrl.n_forced"][0])
+    assert forced == 0
+    assert np.all(out.counts.sum(axis=1) >= SMALL.min_spikes)
+
+
+def test_resume_after_interruption_gives_identical_weights(compiled, data, tmp_path):
+    params = DiehlCookParameters(
+        n_neurons=25, chunk_images=50, n_train=150, n_label=50, n_test=50, dataset="embedded"
+    )
+    common = dict(seed=9, cache_dir=default_cache_dir(), progress=False, compiled=compiled)
+    straight = train_and_evaluate(params, data, checkpoint_dir=None, **common)
+    partial = train_and_evaluate(params, data, checkpoint_dir=tmp_path, stop_after_chunks=2, **common)
+    assert partial.n_chunks_run == 2
+    resumed = train_and_evaluate(params, data, checkpoint_dir=tmp_path, **common)
+    assert np.array_equal(resumed.weights, straight.weights)
+    assert np.array_equal(resumed.theta, straight.theta)
+    assert np.array_equal(resumed.test_predictions, straight.test_predictions)
+    other = DiehlCookParameters(
+        n_neurons=25, chunk_images=50, n_train=100, n_label=50, n_test=50, dataset="embedded"
+    )
+    with pytest.raises(ValueError, match="other parameters"):
+        train_and_evaluate(other, data, checkpoint_dir=tmp_path, **common)
