@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bioneuro.config import check_fields, param
+from bioneuro.config import check_fields, param, parameters_to_dict
 from bioneuro.io.record import RunRecord
 from bioneuro.registry import Runnable, get_runnable
 
@@ -37,13 +37,17 @@ def run_demo(parameters: DemoParameters, context) -> RunRecord:
         population = neuron.replace("-", "_")
         clamp_parameters = dataclasses.replace(clamp.parameters(), neuron=_neuron(clamp, neuron))
         part = clamp.execute(clamp_parameters, context)
-        record.spikes[population] = part.spikes["neuron"]
+        trains = part.spikes["neuron"]
+        if trains.t_stop is None:  # the window of the clamp is the recorded trace
+            times = part.states["neuron"]["v"].times
+            trains = dataclasses.replace(trains, t_start=0 * times[0], t_stop=times[-1] + (times[1] - times[0]))
+        record.spikes[population] = trains
         record.states[population] = part.states["neuron"]
         for key, value in part.metrics.items():
             record.metrics[f"{population}.{key}"] = value
         for key, value in part.arrays.items():
             record.arrays[f"{population}.{key}"] = value
-        record.parameters[population] = part.parameters
+        record.parameters[population] = {**parameters_to_dict(clamp_parameters), **part.parameters}
     return record
 
 
