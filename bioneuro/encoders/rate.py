@@ -122,6 +122,10 @@ def poisson_group_spec(intensities, max_rate: Quantity, *, max_intensity: float 
     return PoissonGroupSpec(intensity_to_rates(intensities, max_rate, max_intensity=max_intensity))
 
 
+#: Largest random matrix drawn at once for high-count inputs (elements).
+_MAX_DENSE_ELEMENTS = 4_000_000
+
+
 def _distinct_uniform_steps(neurons: np.ndarray, counts: np.ndarray, total: int, rng) -> np.ndarray:
     """For each neuron ``n`` with ``counts[n] = k``, a uniform random k-subset of ``range(total)``.
 
@@ -145,8 +149,16 @@ def _distinct_uniform_steps(neurons: np.ndarray, counts: np.ndarray, total: int,
         redo = np.isin(small_owner, sorted_owner[1:][duplicate])
         small_steps[redo] = rng.integers(0, total, size=int(redo.sum()))
     steps[in_small] = small_steps
-    for neuron, count in zip(neurons[~small], counts[~small], strict=True):
-        steps[owner == neuron] = rng.choice(total, size=count, replace=False)
+    large_counts = counts[~small]
+    large_steps = []
+    rows_per_chunk = max(1, _MAX_DENSE_ELEMENTS // total)
+    for first in range(0, large_counts.size, rows_per_chunk):
+        chunk = large_counts[first : first + rows_per_chunk]
+        # the first k columns of a random permutation of range(total): a uniform k-subset
+        permutations = np.argsort(rng.random((chunk.size, total)), axis=1)
+        large_steps.append(permutations[np.arange(total)[None, :] < chunk[:, None]])
+    if large_steps:
+        steps[~in_small] = np.concatenate(large_steps)
     return steps
 
 
