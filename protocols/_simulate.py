@@ -124,3 +124,58 @@ def simulate_driven(
 
 def _values(input_current):
     return input_current.values
+
+
+class ConstantCurrentBatch:
+    """``n_neurons`` uncoupled neurons of ``model``, each under its own constant current, run many times.
+
+    On the standalone device the program is compiled once (``I_ext`` is a per-neuron variable set through
+    ``run_args``), so a sweep or a bisection round costs one run, not one build. On the runtime device each
+    call builds a fresh network; with the Cython target the compiled code objects are reused from the cache
+    because only the values of ``I_ext`` change.
+
+    Use as a context manager::
+
+        with ConstantCurrentBatch(model, 16, 1 * second, 0.01 * ms) as batch:
+            indices, times = batch.run(currents)
+    """
+
+    def __init__(self, model: NeuronModel, n_neurons: int, duration: Quantity, dt: Quantity, *,
+                 seed: int = 0, device: str = "runtime", cache_dir: Path | None = None):
+        if device not in ("runtime", "standalone"):
+            raise ValueError(f"device {device!r} is not one of 'runtime', 'standalone'")
+        self.model, self.n_neurons, self.duration, self.dt = model, int(n_neurons), duration, dt
+        self.seed, self.device, self.cache_dir = seed, device, cache_dir
+        self.n_runs = 0
+        self._project = None
+        self._handles = None
+
+    def __enter__(self) -> ConstantCurrentBatch:
+        if self.device == "standalone":
+            key = structure_key("constant-current-batch", {"model": repr(self.model), "n": self.n_neurons,
+                                                           "duration": self.duration, "dt": self.dt})
+            self._project = StandaloneProject(key, self.cache_dir).__enter__()
+            group = make_neurons(self.model, self.n_neurons, dt=self.dt, name="neurons")
+            spikes = b2.SpikeMonitor(group, name="spikes")
+            run_network(b2.Network(group, spikes), self.duration)
+            self._project.build()
+            self._handles = (group, spikes)
+        return self
+
+    def run(self, currents: Quantity) -> tuple[np.ndarray, Quantity]:
+        """Simulate once with ``currents`` (``n_neurons`` values); returns spike indices and times."""
+        if np.shape(currents) != (self.n_neurons,):
+            raise ValueError(f"expected {self.n_neurons} currents, got shape {np.shape(currents)}")
+        self.n_runs += 1
+        if self._project is not None:
+            group, spikes = self._handles
+            self._project.run({group.I_ext: currents}, seed=self.seed)
+            return np.asarray(spikes.i, dtype=np.int64), np.asarray(spikes.t / second) * second
+        run = simulate_driven(self.model, self.n_neurons, self.duration, self.dt, constant_current=currents,
+                              seed=self.seed)
+        return run.spike_indices, run.spike_times
+
+    def __exit__(self, *exc_info) -> None:
+        if self._project is not None:
+            self._project.__exit__(*exc_info)
+            self._project = None

@@ -9,7 +9,7 @@ import numpy as np
 
 from bioneuro.plotting._figure import PALETTE, new_figure
 
-__all__ = ["plot_voltage_trace"]
+__all__ = ["plot_voltage_trace", "plot_fi_curve"]
 
 
 def _si(values, unit_scale: float = 1.0) -> np.ndarray:
@@ -55,4 +55,38 @@ def plot_voltage_trace(times, v, *, current_times=None, current=None, spike_time
         ax_i.set_xlabel("time (ms)")
     else:
         ax_v.set_xlabel("time (ms)")
+    return fig
+
+
+def _current_axis(currents):
+    dims = getattr(currents, "dim", None)
+    density = dims is not None and "m^-2" in str(dims)
+    return (1e-2, "current (uA/cm²)") if density else (1e-9, "current (nA)")
+
+
+def plot_fi_curve(currents, rates, *, rheobase=None, analytic_currents=None, analytic_rates=None, title=""):
+    """Firing rate against injected current, with the rheobase marked and an optional analytic curve.
+
+    Parameters
+    ----------
+    currents : Quantity [amp or amp/metre**2]
+    rates : Quantity [hertz]
+    rheobase : float or Quantity, optional
+        In SI units of ``currents``.
+    analytic_currents, analytic_rates : Quantity, optional
+        A reference curve drawn as a line.
+    title : str
+    """
+    scale, label = _current_axis(currents)
+    fig = new_figure(5.5, 4.0)
+    ax = fig.subplots()
+    if analytic_currents is not None:
+        ax.plot(_si(analytic_currents, scale), _si(analytic_rates), color=PALETTE[1], lw=1.2, label="analytic")
+    ax.plot(_si(currents, scale), _si(rates), "o", ms=3, color=PALETTE[0], label="simulated")
+    if rheobase is not None and np.isfinite(float(np.asarray(rheobase))):
+        ax.axvline(float(np.asarray(rheobase)) / scale, color="0.5", ls="--", lw=0.8, label="rheobase")
+    ax.set_xlabel(label)
+    ax.set_ylabel("rate (Hz)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(frameon=False, fontsize=8)
     return fig
