@@ -179,14 +179,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target", choices=("cython", "numpy"), default="cython")
     parser.add_argument("--warmup", type=int, default=1, help="untimed presentations first (compilation)")
+    parser.add_argument("--weights", help="npz file with 'w' (784*n) and 'delay' (s) initial values")
+    parser.add_argument("--no-learn", action="store_true", help="plasticity and threshold adaptation off")
     args = parser.parse_args(argv)
     data = load_mnist("train") if args.dataset == "mnist" else load_embedded_mnist("train")
-    model = RuntimeDiehlCook(DiehlCookParameters(n_neurons=args.n_neurons), args.seed, args.target)
+    weights = delays = None
+    if args.weights:
+        with np.load(args.weights) as values:
+            weights, delays = values["w"], values["delay"]
+    model = RuntimeDiehlCook(
+        DiehlCookParameters(n_neurons=args.n_neurons), args.seed, args.target, weights, delays
+    )
     for k in range(args.warmup):
-        model.present(data.images[k])
+        model.present(data.images[k], learn=not args.no_learn)
     model.presentations.clear()
     for k in range(args.first, args.first + args.images):
-        model.present(data.images[k])
+        model.present(data.images[k], learn=not args.no_learn)
     json.dump({"presentations": model.presentations, "target": args.target}, sys.stdout)
     return 0
 

@@ -6,11 +6,11 @@ under the bioneuro cache folder, so later runs only regenerate code.
 
 import numpy as np
 import pytest
-
 from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
 from bioneuro.models.diehl_cook.network import initial_state
 from bioneuro.models.diehl_cook.run import _ensure_filelock
 from bioneuro.models.diehl_cook.training import CompiledNetwork, train_and_evaluate
+
 from bioneuro.runner import default_cache_dir
 
 pytestmark = pytest.mark.standalone
@@ -88,3 +88,39 @@ def test_resume_after_interruption_gives_identical_weights(compiled, data, tmp_p
     )
     with pytest.raises(ValueError, match="other parameters"):
         train_and_evaluate(other, data, checkpoint_dir=tmp_path, **common)
+
+
+def test_compiled_and_runtime_baseline_agree_on_spike_counts(compiled, data, tmp_path):
+    """Second formulation: the runtime loop with per-synapse event-driven traces and a PoissonGroup."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    n_images = 6
+    state = initial_state(SMALL, np.random.default_rng(4))
+    np.savez(tmp_path / "w.npz", w=state["syn.w"], delay=state["syn.delay"])
+    images = data.train_images[:n_images]
+    # average the compiled side over three independent input realisations
+    compiled_totals = [
+        compiled.run_chunk(state, images, plastic=0.0, rng_key=key).counts.sum() for key in (21, 22, 23)
+    ]
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "diehl_cook_runtime_baseline.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--n-neurons", "25", "--images", str(n_images), "--dataset",
+         "embedded", "--target", "numpy", "--warmup", "0", "--no-learn", "--weights", str(tmp_path / "w.npz")],
+        capture_output=True, text=True, check=True, timeout=600,
+    )
+    rows = json.loads(result.stdout.strip().splitlines()[-1])["presentations"]
+    accepted = [row for row in rows if row["exc_spikes"] >= SMALL.min_spikes]
+    assert len(accepted) == n_images
+    baseline_total = sum(row["exc_spikes"] for row in accepted)
+    # Input spikes of the baseline against their expectation sum(pixel)/8 * intensity * 350 ms
+    expected_inputs = sum(
+        float(images[k].sum()) / 8 * row["intensity"] * 0.35 for k, row in enumerate(accepted)
+    )
+    observed_inputs = sum(row["input_spikes"] for row in accepted)
+    assert observed_inputs == pytest.approx(expected_inputs, rel=0.05)
+    # Same weights, no plasticity: only the Poisson realisation differs. Tolerance 30 % of the total.
+    mean_compiled = float(np.mean(compiled_totals))
+    assert mean_compiled == pytest.approx(baseline_total, rel=0.3), (compiled_totals, baseline_total)
