@@ -42,13 +42,15 @@ def _ensure_filelock() -> None:
 def execute(params: DiehlCookParameters, context) -> object:
     """Train, label and test as described in the package docstring; returns a RunRecord.
 
-    Checkpoints go to ``context.resume`` when given (continuing that run), else to ``context.out_dir``.
+    Checkpoints go to ``<context.out_dir>/checkpoints``; the runner points ``out_dir`` at the interrupted
+    run's folder on ``--resume``, and training continues from the last checkpoint found there.
     """
     from bioneuro.io.record import RunRecord, SynapseWeights
 
     data = load_data(params)  # fails before anything is written
     _ensure_filelock()
-    checkpoint_dir = getattr(context, "resume", None) or context.out_dir
+    # The runner keeps <out_dir>/checkpoints of an interrupted run for --resume (then out_dir is that folder).
+    checkpoint_dir = Path(context.out_dir) / "checkpoints" if context.out_dir is not None else None
     if checkpoint_dir is not None:
         Path(checkpoint_dir).mkdir(parents=True, exist_ok=True)
         if context.progress:
