@@ -64,6 +64,26 @@ def test_poisson_counts_have_binomial_mean_and_variance(rate, dt):
     assert steps.min() >= 0 and steps.max() < n
 
 
+def test_precomputed_spikes_follow_the_law_of_poisson_group():
+    # Oracle: a second formulation; brian2.PoissonGroup with the same rates and dt. Both counts are
+    # Binomial(n, rate dt): the difference of the sample means has standard error
+    # sqrt(2 var / n_inputs); tolerance 4 SE; the variances agree within 4 SE of their difference.
+    n_inputs, rate, dt, duration = 1000, 40 * Hz, 0.5 * ms, 1 * second
+    rates = np.full(n_inputs, float(rate / Hz)) * Hz
+    group = poisson_group_spec(np.ones(n_inputs), rate).make_group(dt=dt)
+    monitor = b2.SpikeMonitor(group)
+    b2.seed(21)
+    b2.Network(group, monitor).run(duration)
+    brian_counts = np.asarray(monitor.count[:], dtype=float)
+    indices, _ = poisson_spike_arrays(rates, duration, dt, seed=21)
+    our_counts = np.bincount(indices, minlength=n_inputs).astype(float)
+    n, p = 2000, float(rate * dt)
+    variance = n * p * (1 - p)
+    assert abs(our_counts.mean() - brian_counts.mean()) < 4 * np.sqrt(2 * variance / n_inputs)
+    difference_se = variance * np.sqrt(2 * 2 / (n_inputs - 1))
+    assert abs(our_counts.var(ddof=1) - brian_counts.var(ddof=1)) < 4 * difference_se
+
+
 def test_poisson_spike_times_are_uniform_and_seeded():
     # Oracle: given the count, the spike steps of a homogeneous process are uniform (KS test on the
     # pooled times; p > 1e-3) and the same seed gives the same spikes.
