@@ -209,7 +209,7 @@ def poisson_spike_arrays(
     neurons = np.flatnonzero(counts)
     steps = _distinct_uniform_steps(neurons, counts[neurons], total, rng)
     indices = np.repeat(neurons, counts[neurons]).astype(np.int64)
-    order = np.lexsort((indices, steps))
+    order = np.argsort(steps * len(rate_values) + indices)  # by step, then by index
     return indices[order], t_start + steps[order] * dt
 
 
