@@ -29,9 +29,10 @@ class AdEx(NeuronModel):
 
     Defaults: Brette & Gerstner (2005), the parameters fitted to a pyramidal-cell model: C = 281 pF,
     g_L = 30 nS, E_L = -70.6 mV, V_T = -50.4 mV, Delta_T = 2 mV, tau_w = 144 ms, a = 4 nS,
-    b = 0.0805 nA, reset V_r = E_L. The spike cut-off ``V_peak = 20 mV`` (any value well above
-    ``V_T`` gives nearly the same spike times because ``v`` diverges) and zero refractory period are our
-    reading of the paper and are unconfirmed against its text. The synaptic parameters are ours.
+    b = 0.0805 nA. The reset ``V_r = E_L``, the spike cut-off ``V_peak = 20 mV`` (any value well
+    above ``V_T`` gives nearly the same spike times because ``v`` diverges) and the zero refractory
+    period are our reading of the paper and are unconfirmed against its text. The synaptic
+    parameters are ours.
     Integrate with Euler at dt <= 0.1 ms.
 
     Parameters
