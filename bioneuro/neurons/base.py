@@ -361,7 +361,8 @@ def make_neurons(
         Time step of the group's clock [second]; default Brian2's ``defaultclock``.
     input_current : brian2.TimedArray or CurrentWaveform, optional
         If given, ``I_ext`` is this function of time, ``f(t)`` (1-D values, same for all neurons) or
-        ``f(t, i)`` (2-D values, one column per neuron), instead of a settable variable.
+        ``f(t, i)`` (2-D values, one column per neuron), instead of a settable variable. After the
+        waveform's end its last value holds (Brian2 ``TimedArray`` behaviour).
 
     Returns
     -------
