@@ -14,7 +14,7 @@ from . import evaluation
 from .figures import draw_figures
 from .network import N_INPUT
 from .parameters import DiehlCookParameters
-from .training import PhaseData, train_and_evaluate
+from .training import CHECKPOINT_NAME, PhaseData, train_and_evaluate
 
 __all__ = ["execute", "load_data", "draw_figures"]
 
@@ -59,6 +59,10 @@ def execute(params: DiehlCookParameters, context) -> object:
         params, data, seed=int(context.seed), cache_dir=Path(context.cache_dir),
         checkpoint_dir=checkpoint_dir, progress=context.progress,
     )
+    if checkpoint_dir is not None:  # the run is complete: its record replaces the checkpoint
+        (checkpoint_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
+        if not any(checkpoint_dir.iterdir()):
+            checkpoint_dir.rmdir()
     n = params.n_neurons
     pre, post = np.divmod(np.arange(N_INPUT * n), n)
     matrix = evaluation.confusion_matrix(result.test_predictions, result.test_labels)
