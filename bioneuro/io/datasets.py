@@ -75,7 +75,7 @@ _MNIST_HELP = (
 )
 
 
-class DatasetError(RuntimeError):
+class DatasetError(ValueError):
     """A dataset is missing, incomplete or fails its checksum; the message says how to fix it."""
 
 
