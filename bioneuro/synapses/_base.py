@@ -41,6 +41,8 @@ class SynapseEquations:
         Values of every external symbol used in the strings (Brian2 quantities).
     initial_values : dict
         Values assigned to synaptic state variables after ``connect`` (e.g. STP resources).
+    method : str, optional
+        Integration method the model requires, overriding the caller's choice (None: any).
     """
 
     model: str
@@ -48,6 +50,7 @@ class SynapseEquations:
     on_post: str = ""
     namespace: dict = field(default_factory=dict)
     initial_values: dict = field(default_factory=dict)
+    method: str | None = None
 
 
 def check_formulation(formulation: object) -> str:

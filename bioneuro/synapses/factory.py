@@ -33,6 +33,7 @@ def make_synapses(
     formulation: str = "event-driven",
     method: str = "exact",
     namespace: Mapping[str, Any] | None = None,
+    dt: b2.Quantity | None = None,
 ) -> b2.Synapses:
     """Create, connect and initialise the Brian2 synapses of ``rule`` from source to target.
 
@@ -60,10 +61,13 @@ def make_synapses(
     formulation : str
         ``"event-driven"`` or ``"clock-driven"`` integration of synaptic state variables.
     method : str
-        Brian2 integration method for clock-driven state variables (``"exact"``, ``"euler"``).
+        Brian2 integration method for clock-driven state variables (``"exact"``, ``"euler"``);
+        a model that needs a particular method (``SynapseEquations.method``) overrides it.
     namespace : Mapping[str, Any], optional
         Extra symbols used in ``target_expression`` (e.g. a conductance scale); they must not
         clash with the rule's own parameters.
+    dt : Quantity [second], optional
+        Time step of the synapses' clock (Brian2's default clock when None).
 
     Returns
     -------
@@ -86,8 +90,9 @@ def make_synapses(
         on_pre=eqs.on_pre or None,
         on_post=eqs.on_post or None,
         namespace=symbols,
-        method=method,
+        method=eqs.method or method,
         name=name or "synapses*",
+        dt=dt,
     )
     _connect(synapses, connect, symbols)
     for variable, value in eqs.initial_values.items():

@@ -98,15 +98,18 @@ class MasquelierThorpeSTDP:
         check_formulation(formulation)
         target = check_target_expression(target_expression)
         if formulation == "event-driven":
-            model = "w : 1\nt_last_pre : second"
-            on_pre = join_statements(target, "t_last_pre = t")
-            on_post = _UPDATE.format(elapsed="(t - t_last_pre)")
-            initial = {"t_last_pre": -1e9 * b2.second}
+            model = "w : 1\npre_spike_time : second"
+            on_pre = join_statements(target, "pre_spike_time = t")
+            on_post = _UPDATE.format(elapsed="(t - pre_spike_time)")
+            initial = {"pre_spike_time": -1e9 * b2.second}
         else:
-            model = "w : 1\ndelapsed_pre/dt = 1 : second (clock-driven)"
-            on_pre = join_statements(target, "elapsed_pre = 0 * second")
-            on_post = _UPDATE.format(elapsed="elapsed_pre")
-            initial = {"elapsed_pre": 1e9 * b2.second}
+            model = "w : 1\ndpre_elapsed/dt = 1 : second (clock-driven)"
+            on_pre = join_statements(target, "pre_elapsed = 0 * second")
+            on_post = _UPDATE.format(elapsed="pre_elapsed")
+            initial = {"pre_elapsed": 1e9 * b2.second}
+        # d(pre_elapsed)/dt = 1 is integrated exactly by forward Euler (Brian2's "exact" method
+        # rejects equations whose right-hand side has no state variable).
+        method = "euler" if formulation == "clock-driven" else None
         namespace = {
             "a_plus": self.a_plus,
             "a_minus": self.a_minus,
@@ -114,7 +117,7 @@ class MasquelierThorpeSTDP:
         }
         return SynapseEquations(
             model=model, on_pre=on_pre, on_post=on_post, namespace=namespace,
-            initial_values=initial,
+            initial_values=initial, method=method,
         )  # fmt: skip
 
 

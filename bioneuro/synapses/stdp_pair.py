@@ -1,9 +1,9 @@
 """Pair-based spike-timing-dependent plasticity with exponential windows.
 
-A presynaptic trace ``x_pre`` (time constant ``tau_plus``) and a postsynaptic trace ``x_post``
+A presynaptic trace ``pre_trace`` (time constant ``tau_plus``) and a postsynaptic trace ``post_trace``
 (``tau_minus``) follow each synapse (Morrison, Diesmann & Gerstner 2008). On a presynaptic spike
-the weight is depressed by ``A_minus * x_post``; on a postsynaptic spike it is potentiated by
-``A_plus * x_pre``. An isolated pair with ``dt = t_post - t_pre`` therefore changes the weight by
+the weight is depressed by ``A_minus * post_trace``; on a postsynaptic spike it is potentiated by
+``A_plus * pre_trace``. An isolated pair with ``dt = t_post - t_pre`` therefore changes the weight by
 ``A_plus exp(-dt/tau_plus)`` for ``dt > 0`` and ``-A_minus exp(dt/tau_minus)`` for ``dt < 0``
 (coincident spikes, ``dt = 0``, count as pre-before-post: Brian2 runs ``on_pre`` first).
 """
@@ -36,12 +36,12 @@ BOUNDS = ("hard", "soft")
 class PairSTDP:
     """Pair-based STDP, additive (hard bounds) or soft-bounded (multiplicative).
 
-    Weight updates, with traces ``x_pre``, ``x_post`` (+1 per spike for ``all-to-all``, reset to 1
+    Weight updates, with traces ``pre_trace``, ``post_trace`` (+1 per spike for ``all-to-all``, reset to 1
     for ``nearest-spike`` pairing):
 
     * ``bounds="hard"`` (additive; Song, Miller & Abbott 2000):
-      on pre ``w = clip(w - A_minus x_post, w_min, w_max)``,
-      on post ``w = clip(w + A_plus x_pre, w_min, w_max)``.
+      on pre ``w = clip(w - A_minus post_trace, w_min, w_max)``,
+      on post ``w = clip(w + A_plus pre_trace, w_min, w_max)``.
     * ``bounds="soft"`` (multiplicative; van Rossum, Bi & Turrigiano 2000, Gütig et al. 2003 with
       mu = 1): the steps are scaled by ``(w - w_min)/(w_max - w_min)`` for depression and by
       ``(w_max - w)/(w_max - w_min)`` for potentiation (then clipped as a guard).
@@ -122,21 +122,21 @@ class PairSTDP:
             ``"event-driven"`` or ``"clock-driven"`` integration of the traces.
         """
         target = check_target_expression(target_expression)
-        traces = trace_equations({"x_pre": "tau_plus", "x_post": "tau_minus"}, formulation)
+        traces = trace_equations({"pre_trace": "tau_plus", "post_trace": "tau_minus"}, formulation)
         model = f"w : {unit_string(self.weight_dimensions)}\n{traces}"
         if self.bounds == "hard":
-            depression = "A_minus * x_post"
-            potentiation = "A_plus * x_pre"
+            depression = "A_minus * post_trace"
+            potentiation = "A_plus * pre_trace"
         else:
-            depression = "A_minus * x_post * (w - w_min) / (w_max - w_min)"
-            potentiation = "A_plus * x_pre * (w_max - w) / (w_max - w_min)"
+            depression = "A_minus * post_trace * (w - w_min) / (w_max - w_min)"
+            potentiation = "A_plus * pre_trace * (w_max - w) / (w_max - w_min)"
         on_pre = join_statements(
             target,
-            trace_increment("x_pre", self.pairing),
+            trace_increment("pre_trace", self.pairing),
             f"w = clip(w - {depression}, w_min, w_max)",
         )
         on_post = join_statements(
-            trace_increment("x_post", self.pairing),
+            trace_increment("post_trace", self.pairing),
             f"w = clip(w + {potentiation}, w_min, w_max)",
         )
         namespace = {
