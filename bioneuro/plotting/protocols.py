@@ -9,7 +9,7 @@ import numpy as np
 
 from bioneuro.plotting._figure import PALETTE, new_figure
 
-__all__ = ["plot_voltage_trace", "plot_fi_curve"]
+__all__ = ["plot_voltage_trace", "plot_fi_curve", "plot_stdp_window", "plot_frequency_dependence"]
 
 
 def _si(values, unit_scale: float = 1.0) -> np.ndarray:
@@ -89,4 +89,73 @@ def plot_fi_curve(currents, rates, *, rheobase=None, analytic_currents=None, ana
     ax.set_ylabel("rate (Hz)")
     ax.set_title(title, fontsize=9)
     ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_stdp_window(delta_t, change, *, fit=None, published=None, title=""):
+    """Fractional weight change against spike-timing difference, with fitted and published windows.
+
+    Parameters
+    ----------
+    delta_t : Quantity [second]
+        ``t_post - t_pre``.
+    change : array
+        Fractional weight changes.
+    fit, published : callable, optional
+        Windows ``f(delta_t Quantity) -> change`` (e.g. ``ExponentialWindow``) drawn as lines.
+    title : str
+    """
+    fig = new_figure(5.5, 4.0)
+    ax = fig.subplots()
+    x_ms = _si(delta_t, 1e-3)
+    span = max(np.abs(x_ms).max(), 1.0)
+    grid = np.concatenate([np.linspace(-span, -0.01, 200), np.linspace(0.01, span, 200)])
+    if published is not None:
+        from brian2 import ms
+
+        ax.plot(grid, published(grid * ms), color="0.5", lw=1.5, ls="--", label="published fit (Bi & Poo)")
+    if fit is not None:
+        from brian2 import ms
+
+        ax.plot(grid, fit(grid * ms), color=PALETTE[1], lw=1.2, label="fit to simulation")
+    ax.plot(x_ms, np.asarray(change, dtype=float), "o", ms=4, color=PALETTE[0], label="simulation")
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.axvline(0, color="0.8", lw=0.8)
+    ax.set_xlabel("Δt = t_post − t_pre (ms)")
+    ax.set_ylabel("fractional weight change")
+    ax.set_title(title, fontsize=9)
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_frequency_dependence(frequencies, changes: dict, published: dict | None = None, *, title=""):
+    """Fractional weight change at +10 ms and -10 ms against pairing frequency, one line per rule.
+
+    Parameters
+    ----------
+    frequencies : Quantity [hertz]
+    changes : dict
+        Rule name -> array ``(n_frequencies, 2)`` (columns +10 ms, -10 ms).
+    published : dict, optional
+        Frequency (Hz) -> ((mean, sem) at +10 ms, (mean, sem) at -10 ms), drawn with error bars.
+    title : str
+    """
+    fig = new_figure(9.0, 3.8)
+    axes = fig.subplots(1, 2, sharey=True)
+    f = _si(frequencies)
+    for column, (ax, label) in enumerate(zip(axes, ("Δt = +10 ms", "Δt = −10 ms"), strict=True)):
+        if published:
+            pf = np.array(sorted(published))
+            mean = np.array([published[x][column][0] for x in pf])
+            sem = np.array([published[x][column][1] for x in pf])
+            ax.errorbar(pf, mean, yerr=sem, fmt="s", color="0.3", ms=5, capsize=3, label="Sjöström 2001")
+        for k, (name, change) in enumerate(changes.items()):
+            ax.plot(f, np.asarray(change)[:, column], "o-", color=PALETTE[k], ms=4, label=name)
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.set_xlabel("pairing frequency (Hz)")
+        ax.set_title(label, fontsize=9)
+    axes[0].set_ylabel("fractional weight change")
+    axes[1].legend(frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
     return fig
