@@ -204,6 +204,9 @@ def test_pair_rule_window_is_analytic(formulation, pairing, bounds):
     # Coincident spikes (dt = 0) count as pre-before-post: Brian2 runs on_pre first.
     expected = W0 + np.where(DELTAS_MS >= 0, potentiation, depression)
     np.testing.assert_allclose(syn.w[:], expected, rtol=1e-10)
+    # The library's closed-form window (used for plots and protocols) agrees too.
+    window = rule.isolated_pair_change(DELTAS_MS * ms, w=W0)
+    np.testing.assert_allclose(np.asarray(window), expected - W0, rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import brian2 as b2
+import numpy as np
 from brian2 import ms
 
 from ._base import (
@@ -108,6 +109,39 @@ class PairSTDP:
     def lower_bound(self):
         """``w_min``, or zero in the weight's unit."""
         return 0 * self.w_max if self.w_min is None else self.w_min
+
+    def isolated_pair_change(self, delta_t: b2.Quantity, w: b2.Quantity | float | None = None):
+        """Weight change caused by one isolated pre/post pair (the STDP window), before clipping.
+
+        Parameters
+        ----------
+        delta_t : Quantity [second]
+            ``t_post - t_pre``; scalar or array. Zero counts as pre-before-post.
+        w : Quantity or float, optional
+            Weight before the pair (needed for soft bounds; ignored for hard bounds).
+
+        Returns
+        -------
+        Quantity or ndarray
+            ``A_plus exp(-delta_t/tau_plus)`` for ``delta_t >= 0``, else
+            ``-A_minus exp(delta_t/tau_minus)``, scaled by the distance to the bound for soft
+            bounds.
+        """
+        if b2.get_dimensions(delta_t) != b2.second.dim:
+            raise ValueError(f"delta_t must be a time (e.g. 10*ms), got {delta_t!r}")
+        lag = np.asarray(delta_t, dtype=float)  # seconds
+        si = {name: float(np.asarray(getattr(self, name))) for name in ("A_plus", "A_minus")}
+        up = si["A_plus"] * np.exp(-np.abs(lag) / float(self.tau_plus / b2.second))
+        down = -si["A_minus"] * np.exp(-np.abs(lag) / float(self.tau_minus / b2.second))
+        if self.bounds == "soft":
+            if w is None:
+                raise ValueError("w is required for soft bounds, got None")
+            check_like("w", w, self.w_max, "w_max")
+            low, high = float(np.asarray(self.lower_bound)), float(np.asarray(self.w_max))
+            w_si = float(np.asarray(w))
+            up, down = up * (high - w_si) / (high - low), down * (w_si - low) / (high - low)
+        change = np.where(lag >= 0, up, down)
+        return b2.Quantity(change, dim=self.weight_dimensions)
 
     def equations(
         self, target_expression: str = "g_exc_post += w", formulation: str = "event-driven"
