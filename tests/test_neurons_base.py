@@ -199,3 +199,23 @@ def test_frozen_copy_and_presets():
     assert fs.a == 0.1 / ms and fs.d == 2 * mV
     inhibitory = LIFConductance.diehl_cook_inhibitory()
     assert inhibitory.reset_potential == -45 * mV and inhibitory.refractory_period == 2 * ms
+
+
+def test_every_catalogued_model_builds():
+    from bioneuro.neurons.catalog import NEURON_CATALOG, neuron_model
+
+    for name in NEURON_CATALOG:
+        model = neuron_model(name)
+        group = make_neurons(model, 2)
+        assert group.variables["I_ext"].dim == get_dimensions(model.input_current_unit)
+    with pytest.raises(ValueError, match="nosuch"):
+        neuron_model("nosuch")
+
+
+def test_equation_neuron_rejects_malformed_equations():
+    from bioneuro.neurons.catalog import EquationNeuron
+
+    with pytest.raises(ValueError, match="could not parse"):
+        EquationNeuron(equations="dv/dt = (-v : volt")
+    with pytest.raises(ValueError, match="membrane potential"):
+        EquationNeuron(equations="du/dt = -u / (10*ms) : volt")
