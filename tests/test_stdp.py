@@ -209,6 +209,27 @@ def test_pair_rule_window_is_analytic(formulation, pairing, bounds):
     np.testing.assert_allclose(np.asarray(window), expected - W0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("pairing", ["all-to-all", "nearest-spike"])
+def test_pair_rule_pairing_schemes(pairing):
+    # pre at 100 and 110 ms, post at 120 ms: all-to-all pairs the post spike with both
+    # presynaptic spikes, nearest-spike only with the one at 110 ms. Mirror image for depression.
+    rule = PairSTDP(A_plus=0.01, A_minus=0.012, tau_plus=16.8 * ms, tau_minus=33.7 * ms,
+                    pairing=pairing)  # fmt: skip
+    pre, post = _generators([[100.0, 110.0], [120.0]], [[120.0], [100.0, 110.0]])
+    syn = make_synapses(
+        pre, post, rule, target_expression="", connect={"j": "i"}, weights=W0, dt=DT,
+        name="stdp_pair_schemes",
+    )  # fmt: skip
+    _run(pre, post, [syn], 200 * ms)
+    far_plus, near_plus = 0.01 * math.exp(-20 / 16.8), 0.01 * math.exp(-10 / 16.8)
+    far_minus, near_minus = 0.012 * math.exp(-20 / 33.7), 0.012 * math.exp(-10 / 33.7)
+    if pairing == "all-to-all":
+        expected = [W0 + near_plus + far_plus, W0 - near_minus - far_minus]
+    else:
+        expected = [W0 + near_plus, W0 - near_minus]
+    np.testing.assert_allclose(syn.w[:], expected, rtol=1e-10)
+
+
 # ----------------------------------------------------------------------------------------------
 # Triplet rule: spike triplets against hand-computed values.
 
