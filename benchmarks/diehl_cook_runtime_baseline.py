@@ -142,6 +142,7 @@ class RuntimeDiehlCook:
         self.exc.plastic = 1.0 if learn else 0.0
         for attempt in range(p.max_retries + 1):
             started = time.perf_counter()
+            cpu_started = time.process_time()
             if learn:
                 self.normalise()
             self.inp.rates = np.asarray(image, dtype=float) * float(p.rate_per_pixel / Hz) * intensity * Hz
@@ -154,6 +155,7 @@ class RuntimeDiehlCook:
             self.presentations.append(
                 {
                     "seconds": time.perf_counter() - started,
+                    "cpu_seconds": time.process_time() - cpu_started,
                     "exc_spikes": int(counts.sum()),
                     "input_spikes": int(self.input_counter.num_spikes) - inputs_before,
                     "intensity": intensity,
