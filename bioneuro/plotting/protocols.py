@@ -9,7 +9,8 @@ import numpy as np
 
 from bioneuro.plotting._figure import PALETTE, new_figure
 
-__all__ = ["plot_voltage_trace", "plot_fi_curve", "plot_stdp_window", "plot_frequency_dependence"]
+__all__ = ["plot_voltage_trace", "plot_fi_curve", "plot_stdp_window", "plot_frequency_dependence",
+           "plot_network_state"]
 
 
 def _si(values, unit_scale: float = 1.0) -> np.ndarray:
@@ -158,4 +159,33 @@ def plot_frequency_dependence(frequencies, changes: dict, published: dict | None
     axes[1].legend(frameon=False, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def plot_network_state(node_ids, spike_times, population_rate, *, n_shown: int = 100, bin_size: float = 1e-3,
+                       title=""):
+    """Raster of the first ``n_shown`` neurons above the population rate.
+
+    Parameters
+    ----------
+    node_ids : array of int
+    spike_times : Quantity [second]
+    population_rate : Quantity [hertz] or array [Hz]
+        In bins of ``bin_size`` seconds from 0.
+    n_shown : int
+    bin_size : float [s]
+    title : str
+    """
+    fig = new_figure(7.0, 4.5)
+    ax_r, ax_p = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    ids = np.asarray(node_ids)
+    t_ms = _si(spike_times, 1e-3)
+    shown = ids < n_shown
+    ax_r.plot(t_ms[shown], ids[shown], "|", ms=2, color=PALETTE[0])
+    ax_r.set_ylabel("neuron")
+    ax_r.set_title(title, fontsize=8)
+    rate = _si(population_rate)
+    ax_p.plot((np.arange(len(rate)) + 0.5) * bin_size * 1e3, rate, color=PALETTE[1], lw=0.7)
+    ax_p.set_xlabel("time (ms)")
+    ax_p.set_ylabel("population rate (Hz)")
     return fig
