@@ -10,7 +10,7 @@ import numpy as np
 from bioneuro.plotting._figure import PALETTE, new_figure
 
 __all__ = ["plot_voltage_trace", "plot_fi_curve", "plot_stdp_window", "plot_frequency_dependence",
-           "plot_network_state"]
+           "plot_network_state", "plot_stp_responses"]
 
 
 def _si(values, unit_scale: float = 1.0) -> np.ndarray:
@@ -188,4 +188,44 @@ def plot_network_state(node_ids, spike_times, population_rate, *, n_shown: int =
     ax_p.plot((np.arange(len(rate)) + 0.5) * bin_size * 1e3, rate, color=PALETTE[1], lw=0.7)
     ax_p.set_xlabel("time (ms)")
     ax_p.set_ylabel("population rate (Hz)")
+    return fig
+
+
+def plot_stp_responses(rates, amplitudes: dict, theory: dict | None = None, *, title=""):
+    """Short-term plasticity: amplitude against spike number per rate (one panel per synapse type) and the
+    steady-state amplitude against rate.
+
+    Parameters
+    ----------
+    rates : Quantity [hertz]
+    amplitudes : dict
+        Synapse type -> array ``(n_rates, n_spikes)``.
+    theory : dict, optional
+        Synapse type -> closed-form steady-state amplitude per rate.
+    title : str
+    """
+    names = list(amplitudes)
+    fig = new_figure(3.2 * (len(names) + 1), 3.6)
+    axes = np.atleast_1d(fig.subplots(1, len(names) + 1))
+    f = _si(rates)
+    for ax, name in zip(axes, names, strict=False):
+        values = np.asarray(amplitudes[name])
+        for k, rate in enumerate(f):
+            ax.plot(np.arange(1, values.shape[1] + 1), values[k], "o-", ms=2.5, lw=0.8,
+                    color=PALETTE[k % len(PALETTE)], label=f"{rate:g} Hz")
+        ax.set_xlabel("spike number")
+        ax.set_title(name, fontsize=9)
+    axes[0].set_ylabel("amplitude (w u x)")
+    axes[0].legend(frameon=False, fontsize=7)
+    ax = axes[-1]
+    for k, name in enumerate(names):
+        ax.plot(f, np.asarray(amplitudes[name])[:, -1], "o", color=PALETTE[k], label=f"{name} (simulated)")
+        if theory and name in theory:
+            ax.plot(f, np.asarray(theory[name]), "-", color=PALETTE[k], lw=0.8, label=f"{name} (closed form)")
+    ax.set_xscale("log")
+    ax.set_xlabel("rate (Hz)")
+    ax.set_title("steady state", fontsize=9)
+    ax.legend(frameon=False, fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
     return fig
