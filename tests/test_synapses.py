@@ -100,6 +100,7 @@ def test_connect_forms(connect, n_expected):
     post = b2.NeuronGroup(3, "g_exc : siemens", dt=DT, name="syn_test_connect_post")
     syn = make_synapses(pre, post, StaticSynapse(nS), connect=connect, weights=1 * nS, dt=DT)
     assert len(syn) == n_expected
+    b2.Network(pre, post, syn).run(0 * ms)  # keeps Brian's "unused object" warning quiet
 
 
 @pytest.mark.parametrize(
@@ -178,6 +179,7 @@ def test_make_synapses_rejects_bad_arguments():
         make_synapses(pre, post, StaticSynapse(nS), connect=["all"])
     with pytest.raises(TypeError, match="42"):
         PairSTDP().equations(42)
+    b2.Network(pre, post).run(0 * ms)  # keeps Brian's "unused object" warning quiet
 
 
 def test_presets_are_the_published_values():

@@ -75,6 +75,16 @@ def make_synapses(
         The connected synapses, with state variables initialised.
     """
     check_formulation(formulation)
+    if weights is not None:
+        _check_weights(weights, rule.weight_dimensions)
+    if delays is not None:
+        _check_delays(delays)
+    if not (connect is True or isinstance(connect, str | Mapping)
+            or (isinstance(connect, tuple) and len(connect) == 2)):  # fmt: skip
+        raise ValueError(
+            "connect must be True, a condition string, a mapping of Synapses.connect keyword "
+            f"arguments or an (i, j) pair of index arrays, got {connect!r}"
+        )
     eqs = rule.equations(target_expression=target_expression, formulation=formulation)
     symbols = dict(eqs.namespace)
     for key, value in (namespace or {}).items():
@@ -98,10 +108,8 @@ def make_synapses(
     for variable, value in eqs.initial_values.items():
         setattr(synapses, variable, value)
     if weights is not None:
-        _check_weights(weights, rule.weight_dimensions)
         synapses.w = weights
     if delays is not None:
-        _check_delays(delays)
         synapses.delay = delays
     return synapses
 
@@ -113,13 +121,8 @@ def _connect(synapses: b2.Synapses, connect: Any, symbols: Mapping[str, Any]) ->
         synapses.connect(condition=connect, namespace=dict(symbols))
     elif isinstance(connect, Mapping):
         synapses.connect(**connect)
-    elif isinstance(connect, tuple) and len(connect) == 2:
+    else:  # an (i, j) pair, checked by make_synapses
         synapses.connect(i=np.asarray(connect[0]), j=np.asarray(connect[1]))
-    else:
-        raise ValueError(
-            "connect must be True, a condition string, a mapping of Synapses.connect keyword "
-            f"arguments or an (i, j) pair of index arrays, got {connect!r}"
-        )
 
 
 def _check_weights(weights: Any, dimensions: Any) -> None:
