@@ -20,6 +20,7 @@ from brian2 import ms
 
 from bioneuro.synapses import (
     DIEHL_COOK_2015,
+    PAIR_PAIRINGS,
     PFISTER_GERSTNER_HIPPOCAMPAL_ALL_TO_ALL,
     DiehlCookSTDP,
     MasquelierThorpeSTDP,
@@ -77,7 +78,7 @@ PAIR_RULES = {
         A_plus=0.02, A_minus=0.021, tau_plus=16.8 * ms, tau_minus=33.7 * ms, w_max=1.0,
         pairing=pairing, bounds=bounds,
     )
-    for pairing in ("all-to-all", "nearest-spike")
+    for pairing in PAIR_PAIRINGS
     for bounds in ("hard", "soft")
 }  # fmt: skip
 TRIPLET_RULES = {
@@ -183,7 +184,7 @@ W0 = 0.5
 
 
 @pytest.mark.parametrize("formulation", ["event-driven", "clock-driven"])
-@pytest.mark.parametrize("pairing", ["all-to-all", "nearest-spike"])
+@pytest.mark.parametrize("pairing", PAIR_PAIRINGS)
 @pytest.mark.parametrize("bounds", ["hard", "soft"])
 def test_pair_rule_window_is_analytic(formulation, pairing, bounds):
     rule = PairSTDP(
@@ -210,25 +211,38 @@ def test_pair_rule_window_is_analytic(formulation, pairing, bounds):
     np.testing.assert_allclose(np.asarray(window), expected - W0, rtol=1e-12)
 
 
-@pytest.mark.parametrize("pairing", ["all-to-all", "nearest-spike"])
+@pytest.mark.parametrize("pairing", PAIR_PAIRINGS)
 def test_pair_rule_pairing_schemes(pairing):
-    # pre at 100 and 110 ms, post at 120 ms: all-to-all pairs the post spike with both
-    # presynaptic spikes, nearest-spike only with the one at 110 ms. Mirror image for depression.
-    rule = PairSTDP(A_plus=0.01, A_minus=0.012, tau_plus=16.8 * ms, tau_minus=33.7 * ms,
+    # Which spikes pair with which, for each scheme (times in ms; e = exp(-lag/tau)):
+    # 0: pre 100, 110; post 120  all-to-all pairs the post spike with both pre spikes
+    # 1: post 100, 110; pre 120  (mirror image, depression)
+    # 2: pre 100, 105; post 110, 115  reduced: the second post spike finds the pre trace used up
+    # 3: post 100, 105; pre 110, 115  (mirror image)
+    a_plus, a_minus, tp, tm = 0.01, 0.012, 16.8, 33.7
+    rule = PairSTDP(A_plus=a_plus, A_minus=a_minus, tau_plus=tp * ms, tau_minus=tm * ms,
                     pairing=pairing)  # fmt: skip
-    pre, post = _generators([[100.0, 110.0], [120.0]], [[120.0], [100.0, 110.0]])
+    pre, post = _generators(
+        [[100.0, 110.0], [120.0], [100.0, 105.0], [110.0, 115.0]],
+        [[120.0], [100.0, 110.0], [110.0, 115.0], [100.0, 105.0]],
+    )
     syn = make_synapses(
         pre, post, rule, target_expression="", connect={"j": "i"}, weights=W0, dt=DT,
         name="stdp_pair_schemes",
     )  # fmt: skip
     _run(pre, post, [syn], 200 * ms)
-    far_plus, near_plus = 0.01 * math.exp(-20 / 16.8), 0.01 * math.exp(-10 / 16.8)
-    far_minus, near_minus = 0.012 * math.exp(-20 / 33.7), 0.012 * math.exp(-10 / 33.7)
-    if pairing == "all-to-all":
-        expected = [W0 + near_plus + far_plus, W0 - near_minus - far_minus]
-    else:
-        expected = [W0 + near_plus, W0 - near_minus]
-    np.testing.assert_allclose(syn.w[:], expected, rtol=1e-10)
+
+    def p(*lags):
+        return a_plus * sum(math.exp(-lag / tp) for lag in lags)
+
+    def d(*lags):
+        return -a_minus * sum(math.exp(-lag / tm) for lag in lags)
+
+    expected = {
+        "all-to-all": [p(20, 10), d(20, 10), p(10, 5, 15, 10), d(10, 5, 15, 10)],
+        "nearest-spike": [p(10), d(10), p(5, 10), d(5, 10)],
+        "reduced-nearest-spike": [p(10), d(10), p(5), d(5)],
+    }[pairing]
+    np.testing.assert_allclose(syn.w[:], W0 + np.array(expected), rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .short_term import (
     TsodyksMarkram,
 )
 from .static import DELTA_TARGET, StaticSynapse, target_expression_for
-from .stdp_pair import BI_POO_1998, SONG_MILLER_ABBOTT_2000, PairSTDP
+from .stdp_pair import BI_POO_1998, PAIR_PAIRINGS, SONG_MILLER_ABBOTT_2000, PairSTDP
 from .stdp_triplet import (
     PFISTER_GERSTNER_HIPPOCAMPAL_ALL_TO_ALL,
     PFISTER_GERSTNER_HIPPOCAMPAL_NEAREST,
@@ -45,6 +45,7 @@ __all__ = [
     "MAASS_2002_II",
     "MASQUELIER_THORPE_2007",
     "PAIRINGS",
+    "PAIR_PAIRINGS",
     "PFISTER_GERSTNER_HIPPOCAMPAL_ALL_TO_ALL",
     "PFISTER_GERSTNER_HIPPOCAMPAL_NEAREST",
     "PFISTER_GERSTNER_VISUAL_ALL_TO_ALL",

@@ -17,10 +17,10 @@ import numpy as np
 from brian2 import ms
 
 from ._base import (
+    PAIRINGS,
     SynapseEquations,
     check_like,
     check_nonnegative,
-    check_pairing,
     check_target_expression,
     check_time_constant,
     default,
@@ -31,6 +31,12 @@ from ._base import (
 )
 
 BOUNDS = ("hard", "soft")
+
+#: Pairing schemes of the pair rule: those of :data:`PAIRINGS` plus the reduced (restricted)
+#: symmetric nearest-neighbour scheme of Morrison, Diesmann & Gerstner 2008 (Fig. 7C; Burkitt,
+#: Meffin & Grayden 2004), in which a spike takes part in at most one potentiating and one
+#: depressing pair.
+PAIR_PAIRINGS = (*PAIRINGS, "reduced-nearest-spike")
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,12 @@ class PairSTDP:
     w_min : Quantity or float
         Lower weight bound (0 in the weight's unit when left at the default).
     pairing : str
-        ``"all-to-all"`` or ``"nearest-spike"`` (symmetric nearest-spike, Morrison et al. 2008).
+        ``"all-to-all"``, ``"nearest-spike"`` (symmetric nearest-spike: traces reset to 1) or
+        ``"reduced-nearest-spike"`` (a postsynaptic spike potentiates only with the nearest
+        preceding presynaptic spike that came after the previous postsynaptic spike, and
+        symmetrically for depression; implemented by zeroing the partner trace after use).
+        Masquelier, Guyonneau & Thorpe (2008) describe their rule as a "reduced nearest-neighbour"
+        pairing; that it is exactly this scheme is UNCONFIRMED against their text.
     bounds : str
         ``"hard"`` (additive) or ``"soft"`` (multiplicative).
 
@@ -96,7 +107,8 @@ class PairSTDP:
                 raise ValueError(f"w_min must be below w_max={self.w_max!r}, got {self.w_min!r}")
         elif not self.w_max > 0 * self.w_max:
             raise ValueError(f"w_max must be positive, got {self.w_max!r}")
-        check_pairing(self.pairing)
+        if self.pairing not in PAIR_PAIRINGS:
+            raise ValueError(f"pairing must be one of {PAIR_PAIRINGS}, got {self.pairing!r}")
         if self.bounds not in BOUNDS:
             raise ValueError(f"bounds must be one of {BOUNDS}, got {self.bounds!r}")
 
@@ -164,15 +176,24 @@ class PairSTDP:
         else:
             depression = "A_minus * post_trace * (w - w_min) / (w_max - w_min)"
             potentiation = "A_plus * pre_trace * (w_max - w) / (w_max - w_min)"
-        on_pre = join_statements(
-            target,
-            trace_increment("pre_trace", self.pairing),
-            f"w = clip(w - {depression}, w_min, w_max)",
-        )
-        on_post = join_statements(
-            trace_increment("post_trace", self.pairing),
-            f"w = clip(w + {potentiation}, w_min, w_max)",
-        )
+        if self.pairing == "reduced-nearest-spike":
+            # Each trace is consumed by the pairing it takes part in (Morrison et al. 2008, Fig. 7C).
+            on_pre = join_statements(
+                target, f"w = clip(w - {depression}, w_min, w_max)", "post_trace = 0", "pre_trace = 1"
+            )
+            on_post = join_statements(
+                f"w = clip(w + {potentiation}, w_min, w_max)", "pre_trace = 0", "post_trace = 1"
+            )
+        else:
+            on_pre = join_statements(
+                target,
+                trace_increment("pre_trace", self.pairing),
+                f"w = clip(w - {depression}, w_min, w_max)",
+            )
+            on_post = join_statements(
+                trace_increment("post_trace", self.pairing),
+                f"w = clip(w + {potentiation}, w_min, w_max)",
+            )
         namespace = {
             "A_plus": self.A_plus,
             "A_minus": self.A_minus,
