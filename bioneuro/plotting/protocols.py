@@ -10,7 +10,7 @@ import numpy as np
 from bioneuro.plotting._figure import PALETTE, new_figure
 
 __all__ = ["plot_voltage_trace", "plot_fi_curve", "plot_stdp_window", "plot_frequency_dependence",
-           "plot_network_state", "plot_stp_responses"]
+           "plot_network_state", "plot_stp_responses", "plot_weight_distribution"]
 
 
 def _si(values, unit_scale: float = 1.0) -> np.ndarray:
@@ -226,6 +226,44 @@ def plot_stp_responses(rates, amplitudes: dict, theory: dict | None = None, *, t
     ax.set_xlabel("rate (Hz)")
     ax.set_title("steady state", fontsize=9)
     ax.legend(frameon=False, fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def plot_weight_distribution(final_weights, rate_times, output_rate, weight_times=None, weight_history=None, *,
+                             title=""):
+    """Competitive STDP: final weight histogram, weight evolution and output rate over time.
+
+    Parameters
+    ----------
+    final_weights : array
+        In units of the upper bound.
+    rate_times : Quantity [second]
+    output_rate : Quantity [hertz]
+    weight_times : Quantity [second], optional
+    weight_history : array ``(n_snapshots, n_synapses)``, optional
+    title : str
+    """
+    panels = 3 if weight_history is not None else 2
+    fig = new_figure(3.3 * panels, 3.4)
+    axes = fig.subplots(1, panels)
+    axes[0].hist(np.asarray(final_weights, dtype=float), bins=40, range=(0, 1), color=PALETTE[0])
+    axes[0].set_xlabel("final weight / g_max")
+    axes[0].set_ylabel("synapses")
+    if weight_history is not None:
+        history = np.asarray(weight_history, dtype=float)
+        image = axes[1].imshow(
+            np.stack([np.histogram(row, bins=20, range=(0, 1))[0] for row in history]).T,
+            aspect="auto", origin="lower", cmap="viridis",
+            extent=(0, float(_si(weight_times)[-1]) if len(history) else 1, 0, 1),
+        )
+        fig.colorbar(image, ax=axes[1], label="synapses")
+        axes[1].set_xlabel("time (s)")
+        axes[1].set_ylabel("weight / g_max")
+    axes[-1].plot(_si(rate_times), _si(output_rate), color=PALETTE[1])
+    axes[-1].set_xlabel("time (s)")
+    axes[-1].set_ylabel("output rate (Hz)")
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
