@@ -143,7 +143,8 @@ def formulation_weights():
         for variant, (formulation, method) in variants.items():
             synapses[rule_name, variant] = make_synapses(
                 pre, post, rule, target_expression="", weights=w0, formulation=formulation,
-                method=method, dt=FORMULATION_DT, name=f"stdp_{rule_name}_{variant}".replace("-", "_"),
+                method=method, dt=FORMULATION_DT,
+                name=f"stdp_{rule_name}_{variant}".replace("-", "_"),
             )  # fmt: skip
     _run(pre, post, synapses.values(), DURATION_MS * ms + 1 * ms)
     counts = (
@@ -151,7 +152,8 @@ def formulation_weights():
         np.array([len(t) for t in post_trains]),
     )
     weights = {key: np.array(s.w[:]) for key, s in synapses.items()}
-    order = (np.array(synapses[next(iter(synapses))].i[:]), np.array(synapses[next(iter(synapses))].j[:]))
+    first = next(iter(synapses.values()))
+    order = (np.array(first.i[:]), np.array(first.j[:]))
     return weights, w0, counts, order
 
 
@@ -264,7 +266,8 @@ def _triplet_expected(rule, pre_times, post_times):
     dw = 0.0
     for t in sorted(set(pre_times) | set(post_times)):
         if t in pre_times:
-            dw -= trace(t, post_times, tm) * (rule.A2_minus + rule.A3_minus * trace(t, pre_times, tx))
+            r2 = trace(t, pre_times, tx)
+            dw -= trace(t, post_times, tm) * (rule.A2_minus + rule.A3_minus * r2)
         if t in post_times:
             dw += trace(t, pre_times, tp) * (rule.A2_plus + rule.A3_plus * trace(t, post_times, ty))
     return dw

@@ -16,8 +16,10 @@ from bioneuro.synapses import DEPRESSING, FACILITATING, MAASS_2002_II, make_syna
 
 DT = 0.1 * ms
 N_SPIKES = 12
-INTERVALS_MS = {"regular 20 Hz": [50.0] * (N_SPIKES - 1),
-                "irregular": [10.0, 30.0, 5.0, 80.0, 20.0, 20.0, 3.0, 150.0, 40.0, 7.0, 60.0]}  # fmt: skip
+INTERVALS_MS = {
+    "regular 20 Hz": [50.0] * (N_SPIKES - 1),
+    "irregular": [10.0, 30.0, 5.0, 80.0, 20.0, 20.0, 3.0, 150.0, 40.0, 7.0, 60.0],
+}
 
 
 def recursion(rule, intervals_ms, weight=1.0):

@@ -20,8 +20,8 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 #: spikes) or ``(clock-driven)`` (integrated every time step; the test oracle for the former).
 FORMULATIONS = ("event-driven", "clock-driven")
 
-#: Spike-pairing schemes of trace-based STDP (Morrison, Diesmann & Gerstner 2008, Biol Cybern 98:459):
-#: ``all-to-all`` traces add 1 per spike, ``nearest-spike`` traces are reset to 1.
+#: Spike-pairing schemes of trace-based STDP (Morrison, Diesmann & Gerstner 2008,
+#: Biol Cybern 98:459): ``all-to-all`` traces add 1 per spike, ``nearest-spike`` traces are reset to 1.
 PAIRINGS = ("all-to-all", "nearest-spike")
 
 
@@ -81,7 +81,9 @@ def _scalar(name: str, value: object) -> float:
     try:
         number = float(b2.asarray(value)) if isinstance(value, b2.Quantity) else float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a scalar number or Brian2 quantity, got {value!r}") from None
+        raise TypeError(
+            f"{name} must be a scalar number or Brian2 quantity, got {value!r}"
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return number

@@ -1,10 +1,11 @@
 """Pair-based spike-timing-dependent plasticity with exponential windows.
 
-A presynaptic trace ``pre_trace`` (time constant ``tau_plus``) and a postsynaptic trace ``post_trace``
-(``tau_minus``) follow each synapse (Morrison, Diesmann & Gerstner 2008). On a presynaptic spike
-the weight is depressed by ``A_minus * post_trace``; on a postsynaptic spike it is potentiated by
-``A_plus * pre_trace``. An isolated pair with ``dt = t_post - t_pre`` therefore changes the weight by
-``A_plus exp(-dt/tau_plus)`` for ``dt > 0`` and ``-A_minus exp(dt/tau_minus)`` for ``dt < 0``
+A presynaptic trace ``pre_trace`` (time constant ``tau_plus``) and a postsynaptic trace
+``post_trace`` (``tau_minus``) follow each synapse (Morrison, Diesmann & Gerstner 2008). On a
+presynaptic spike the weight is depressed by ``A_minus * post_trace``; on a postsynaptic spike it
+is potentiated by ``A_plus * pre_trace``. An isolated pair with ``dt = t_post - t_pre`` therefore
+changes the weight by ``A_plus exp(-dt/tau_plus)`` for ``dt > 0`` and
+``-A_minus exp(dt/tau_minus)`` for ``dt < 0``
 (coincident spikes, ``dt = 0``, count as pre-before-post: Brian2 runs ``on_pre`` first).
 """
 
@@ -43,8 +44,8 @@ PAIR_PAIRINGS = (*PAIRINGS, "reduced-nearest-spike")
 class PairSTDP:
     """Pair-based STDP, additive (hard bounds) or soft-bounded (multiplicative).
 
-    Weight updates, with traces ``pre_trace``, ``post_trace`` (+1 per spike for ``all-to-all``, reset to 1
-    for ``nearest-spike`` pairing):
+    Weight updates, with traces ``pre_trace``, ``post_trace`` (+1 per spike for ``all-to-all``,
+    reset to 1 for ``nearest-spike`` pairing):
 
     * ``bounds="hard"`` (additive; Song, Miller & Abbott 2000):
       on pre ``w = clip(w - A_minus post_trace, w_min, w_max)``,
@@ -177,9 +178,12 @@ class PairSTDP:
             depression = "A_minus * post_trace * (w - w_min) / (w_max - w_min)"
             potentiation = "A_plus * pre_trace * (w_max - w) / (w_max - w_min)"
         if self.pairing == "reduced-nearest-spike":
-            # Each trace is consumed by the pairing it takes part in (Morrison et al. 2008, Fig. 7C).
+            # A trace is used up by the pairing it takes part in (Morrison et al. 2008, Fig. 7C).
             on_pre = join_statements(
-                target, f"w = clip(w - {depression}, w_min, w_max)", "post_trace = 0", "pre_trace = 1"
+                target,
+                f"w = clip(w - {depression}, w_min, w_max)",
+                "post_trace = 0",
+                "pre_trace = 1",
             )
             on_post = join_statements(
                 f"w = clip(w + {potentiation}, w_min, w_max)", "pre_trace = 0", "post_trace = 1"
