@@ -223,6 +223,8 @@ def plot_stp_responses(rates, amplitudes: dict, theory: dict | None = None, *, t
         if theory and name in theory:
             ax.plot(f, np.asarray(theory[name]), "-", color=PALETTE[k], lw=0.8, label=f"{name} (closed form)")
     ax.set_xscale("log")
+    ax.set_xticks(f, [f"{x:g}" for x in f])
+    ax.minorticks_off()
     ax.set_xlabel("rate (Hz)")
     ax.set_title("steady state", fontsize=9)
     ax.legend(frameon=False, fontsize=7)
