@@ -92,3 +92,20 @@ def test_runnable_fi_curve_lif():
     assert record.metrics["onset_type"] == "I"
     assert record.metrics["rheobase_SI"] == pytest.approx(1.5e-9, rel=2e-3)
     assert "fi_curve" in runnable.figures(record)
+
+
+@pytest.mark.standalone
+def test_standalone_batch_reuses_one_build_and_matches_runtime(tmp_path):
+    # Second formulation: the compiled C++ program (I_ext set through run_args, built once) gives the same
+    # spikes as the runtime device for a LIF sweep; two runs with different currents share one build.
+    model = LIFCurrent()
+    first = np.linspace(1.0, 4.0, 8) * nA
+    second_set = np.linspace(2.0, 5.0, 8) * nA
+    with ConstantCurrentBatch(model, 8, 200 * ms, 0.1 * ms, device="standalone", cache_dir=tmp_path) as batch:
+        compiled = [batch.run(first), batch.run(second_set)]
+        assert batch._project.n_runs == 2
+    for currents, (indices, times) in zip((first, second_set), compiled, strict=True):
+        with ConstantCurrentBatch(model, 8, 200 * ms, 0.1 * ms) as runtime:
+            ref_indices, ref_times = runtime.run(currents)
+        assert np.array_equal(indices, ref_indices)
+        assert np.allclose(np.asarray(times), np.asarray(ref_times))
