@@ -114,7 +114,7 @@ def plot_stdp_window(delta_t, change, *, fit=None, published=None, title=""):
     if published is not None:
         from brian2 import ms
 
-        ax.plot(grid, published(grid * ms), color="0.5", lw=1.5, ls="--", label="published fit (Bi & Poo)")
+        ax.plot(grid, published(grid * ms), color="0.6", lw=3.5, alpha=0.6, label="published fit (Bi & Poo)")
     if fit is not None:
         from brian2 import ms
 
