@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +106,8 @@ def simulate_driven(
         key = structure_key(
             "driven",
             {"model": repr(model), "n": n_neurons, "duration": duration, "dt": dt, "record": record.tolist(),
-             "waveform": None if input_current is None else hash(np.asarray(_values(input_current)).tobytes()),
-             "current": None if constant_current is None else hash(np.asarray(constant_current).tobytes())},
+             "waveform": None if input_current is None else _digest(_values(input_current)),
+             "current": None if constant_current is None else _digest(constant_current)},
         )
         with StandaloneProject(key, cache_dir) as project:
             network, spikes, states = build()
@@ -124,6 +125,11 @@ def simulate_driven(
 
 def _values(input_current):
     return input_current.values
+
+
+def _digest(values) -> str:
+    """Stable digest of an array's contents (Python's hash() changes between processes)."""
+    return hashlib.sha256(np.ascontiguousarray(np.asarray(values, dtype=float)).tobytes()).hexdigest()[:16]
 
 
 class ConstantCurrentBatch:
