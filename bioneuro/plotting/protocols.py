@@ -255,10 +255,12 @@ def plot_weight_distribution(final_weights, rate_times, output_rate, weight_time
     axes[0].set_ylabel("synapses")
     if weight_history is not None:
         history = np.asarray(weight_history, dtype=float)
+        t = _si(weight_times)
+        end = float(t[-1] + (t[1] - t[0] if len(t) > 1 else 1.0)) if len(t) else 1.0
         image = axes[1].imshow(
             np.stack([np.histogram(row, bins=20, range=(0, 1))[0] for row in history]).T,
             aspect="auto", origin="lower", cmap="viridis",
-            extent=(0, float(_si(weight_times)[-1]) if len(history) else 1, 0, 1),
+            extent=(0, end, 0, 1),
         )
         fig.colorbar(image, ax=axes[1], label="synapses")
         axes[1].set_xlabel("time (s)")
