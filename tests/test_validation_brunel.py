@@ -88,12 +88,15 @@ def test_brunel_asynchronous_irregular_rate_matches_mean_field():
 
 
 @pytest.mark.long
-def test_brunel_paper_size_states():
-    # Paper size (N_E = 10000, eps = 0.1). State C: rate within 10 % of mean field, irregular, asynchronous;
-    # state A (g = 3, eta = 2): strongly synchronous, regular, high rate (Brunel 2000, Fig. 8A).
-    c = simulate_brunel(BrunelParameters(state="C", n_exc=10000, connectivity=0.1, duration=600 * ms))
+@pytest.mark.standalone
+def test_brunel_paper_size_states(tmp_path):
+    # Paper size (N_E = 10000, eps = 0.1), C++ standalone. State C: rate within 10 % of mean field, irregular,
+    # asynchronous; state A (g = 3, eta = 2): synchronous and regular (Brunel 2000, Fig. 8A).
+    c = simulate_brunel(BrunelParameters(state="C", n_exc=10000, connectivity=0.1, duration=600 * ms),
+                        device="standalone", cache_dir=tmp_path)
     assert float(c.rate / c.mean_field_rate) == pytest.approx(1, abs=0.10)
     assert c.chi < 0.3
-    a = simulate_brunel(BrunelParameters(state="A", n_exc=10000, connectivity=0.1, duration=400 * ms))
+    a = simulate_brunel(BrunelParameters(state="A", n_exc=10000, connectivity=0.1, duration=300 * ms),
+                        device="standalone", cache_dir=tmp_path)
     assert a.chi > c.chi and a.mean_cv < c.mean_cv
     assert float(BrunelParameters(state="C").efficacy / mV) == 0.1
