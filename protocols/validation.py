@@ -69,6 +69,7 @@ def check_hodgkin_huxley_fi():
 
     from bioneuro.neurons import HodgkinHuxley
     from bioneuro.plotting.protocols import plot_fi_curve
+    from bioneuro.runner import codegen_target
 
     model = HodgkinHuxley()
     currents = np.linspace(0, 20, 60) * uA / cm**2
