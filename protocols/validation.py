@@ -280,6 +280,25 @@ def check_brunel():
     return rows, figures
 
 
+#: Caveats printed under the table.
+NOTES = (
+    "Frequency dependence: 75 continuous pairs per frequency (as we read Pfister & Gerstner's simulation of the "
+    "Sjöström protocol; UNCONFIRMED). With Sjöström's 15 trains of 5 pairs the all-to-all visual triplet "
+    "parameters do not make +10 ms potentiation grow with frequency; the nearest-spike parameters do.",
+    "The all-to-all pair rule with the Bi & Poo window does turn −10 ms pairing into slight potentiation at "
+    "40–50 Hz (at 50 Hz ±10 ms pairings are the same spike train); what it cannot reproduce is +10 ms "
+    "potentiation growing with frequency, so the sign pattern as a whole fails.",
+    "STDP window: the measured window is the configured rule (additive, pairings 1 s apart), so the fit "
+    "returns its τ± and n·A±; the published amplitudes 0.777/0.273 are the values usually quoted with Bi & Poo's "
+    "fit and are UNCONFIRMED against the papers' text.",
+    "Song et al. 2000: inputs at 15 Hz (REFERENCES.md), 500 s, initial weights uniform (ours); weights keep "
+    "separating slowly after 500 s.",
+    "Brunel 2000: the reduced network keeps the paper's in-degree (C_E = 1000) with ε = 0.25 so that the "
+    "mean-field prediction is the paper's; the paper-size network (ε = 0.1, N_E = 10000) is the long test "
+    "`test_brunel_paper_size_states`. States A, B and D are reported, not tested (the Siegert rate is that of "
+    "the asynchronous branch, which is unstable there).",
+)
+
 CHECKS: dict[str, Callable] = {
     "hh_pulse": check_hodgkin_huxley_pulse,
     "lif_fi": check_lif_fi,
@@ -300,6 +319,11 @@ def _markdown(rows: list[Row], figures: list[str], timings: dict[str, float], fa
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
         f"{platform.python_version()}. Each row states its source and tolerance.",
         "",
+        "Regenerate with `bioneuro validate`, or `python -c \"from bioneuro.protocols.validation import "
+        "run_validation; run_validation('results')\"` (add a list of check names, e.g. `['hh_fi']`, to run a "
+        "subset; the F–I speed rows come from `hh_fi`). The runtime device uses `$BIONEURO_CODEGEN` "
+        "(Cython by default).",
+        "",
         "| protocol | model | quantity | measured | reference | tolerance | result | source |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -310,6 +334,8 @@ def _markdown(rows: list[Row], figures: list[str], timings: dict[str, float], fa
     if failures:
         lines += ["", "## Checks that raised", ""]
         lines += [f"* `{name}`: {message}" for name, message in failures.items()]
+    lines += ["", "## Notes", ""]
+    lines += [f"* {note}" for note in NOTES]
     lines += ["", "## Wall time per check (s)", ""]
     lines += [f"* {name}: {seconds:.1f}" for name, seconds in timings.items()]
     lines += ["", "## Figures", ""]
