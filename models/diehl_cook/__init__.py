@@ -24,7 +24,10 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
 3. The presynaptic trace is evaluated from the time of the last *arrival* of a delayed spike
    (``exp((t_arr - t)/tau_pre)``, exact for nearest-spike traces that are set to 1); the postsynaptic
    traces are per neuron, integrated with forward Euler using the time constant ``dt/(1 - exp(-dt/tau))``
-   so that each step decays by exactly ``exp(-dt/tau)``. Same values as exactly integrated traces.
+   so that each step decays by exactly ``exp(-dt/tau)``. Same values as exactly integrated traces. This
+   also reproduces what Brian 1's ``STDP`` on a ``DelayConnection`` computes: there the presynaptic trace
+   is kept per input neuron and read ``d`` in the past at a postsynaptic spike, and the depression of a
+   presynaptic spike uses the postsynaptic trace at its arrival time.
 4. On an arriving input spike the conductance is increased with the weight before depression (the order
    of the Brian 1 ``Connection`` and ``STDP`` objects is not specified in the script).
 5. A silent network cannot loop forever: after ``max_retries`` repetitions (default 30, i.e. intensity up
@@ -36,6 +39,10 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
    would leak labels).
 7. The simulation starts with the first presentation (no initial rest); chunks end after a rest, when no
    delayed input spike is in flight, so a chunk boundary changes nothing.
+
+``chunk_images`` (presentation slots per compiled run) is part of the compiled structure; ``n_train``,
+``epochs``, ``n_label``, ``n_test``, the seed, the data, ``intensity``, ``min_spikes`` and ``max_retries``
+are not, so changing them does not recompile.
 
 References
 ----------
