@@ -55,8 +55,8 @@ class ExponentialWindow:
     tau_minus: Quantity
 
     def __call__(self, delta_t: Quantity) -> np.ndarray:
-        """The window at ``delta_t`` (fractional change)."""
-        x = np.asarray(delta_t / ms, dtype=float)
+        """The window at ``delta_t`` (a time quantity, or plain seconds) as fractional change."""
+        x = np.asarray(delta_t / ms if isinstance(delta_t, Quantity) else np.asarray(delta_t) * 1e3, dtype=float)
         return np.where(
             x > 0,
             self.a_plus * np.exp(-x / float(self.tau_plus / ms)),

@@ -103,7 +103,7 @@ def plot_stdp_window(delta_t, change, *, fit=None, published=None, title=""):
     change : array
         Fractional weight changes.
     fit, published : callable, optional
-        Windows ``f(delta_t Quantity) -> change`` (e.g. ``ExponentialWindow``) drawn as lines.
+        Windows ``f(delta_t_seconds) -> change`` (e.g. ``ExponentialWindow``) drawn as lines.
     title : str
     """
     fig = new_figure(5.5, 4.0)
@@ -112,13 +112,9 @@ def plot_stdp_window(delta_t, change, *, fit=None, published=None, title=""):
     span = max(np.abs(x_ms).max(), 1.0)
     grid = np.concatenate([np.linspace(-span, -0.01, 200), np.linspace(0.01, span, 200)])
     if published is not None:
-        from brian2 import ms
-
-        ax.plot(grid, published(grid * ms), color="0.6", lw=3.5, alpha=0.6, label="published fit (Bi & Poo)")
+        ax.plot(grid, published(grid * 1e-3), color="0.6", lw=3.5, alpha=0.6, label="published fit (Bi & Poo)")
     if fit is not None:
-        from brian2 import ms
-
-        ax.plot(grid, fit(grid * ms), color=PALETTE[1], lw=1.2, label="fit to simulation")
+        ax.plot(grid, fit(grid * 1e-3), color=PALETTE[1], lw=1.2, label="fit to simulation")
     ax.plot(x_ms, np.asarray(change, dtype=float), "o", ms=4, color=PALETTE[0], label="simulation")
     ax.axhline(0, color="0.8", lw=0.8)
     ax.axvline(0, color="0.8", lw=0.8)
