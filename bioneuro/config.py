@@ -51,9 +51,11 @@ def param(
     """A dataclass field for a parameter: quantities (mutable arrays) become default factories.
 
     ``positive``/``non_negative`` are checked by :func:`check_fields`; ``choices`` maps names to values (or
-    factories) selectable with ``--set field=name``; ``help`` is shown by ``bioneuro params``.
+    factories) selectable with ``--set field=name``; ``quantity`` marks a field (default ``None``) holding a
+    quantity whose dimension its user checks (a current in amp or amp/metre**2 depending on the neuron), parsed
+    from text without a dimension check here; ``help`` is shown by ``bioneuro params``.
     """
-    metadata = {"positive": positive, "non_negative": non_negative, "help": help}
+    metadata = {"positive": positive, "non_negative": non_negative, "help": help, "quantity": quantity}
     if choices is not None:
         metadata["choices"] = dict(choices)
     if isinstance(default, Quantity | np.ndarray) or dataclasses.is_dataclass(default) or callable(default):
@@ -173,33 +175,43 @@ def _field_map(instance: Any) -> dict[str, dataclasses.Field]:
 
 
 def apply_overrides(instance: Any, overrides: Sequence[tuple[str, Any]], *, context: str = "parameters") -> Any:
-    """Return ``instance`` with ``(dotted_name, value)`` overrides applied through ``dataclasses.replace``.
+    """Return ``instance`` with ``(dotted_name, value)`` overrides applied (a later override of a name wins).
 
-    Choices are applied before dotted names below them, so ``neuron=lif`` then ``neuron.tau_m=10 ms`` works
-    in any order.
+    All overrides of one dataclass are applied in a single ``dataclasses.replace``, so validation in
+    ``__post_init__`` sees the final combination (``duration`` and ``t_stop`` changed together), and a
+    choice (``neuron=lif``) is applied before the dotted names below it (``neuron.tau_m``), in any order.
     """
-    ordered = sorted(overrides, key=lambda item: item[0].count("."))
-    for name, value in ordered:
-        instance = _apply_one(instance, name.split("."), value, context=context, full_name=name)
-    return instance
+    tree: dict[str, Any] = {}
+    for name, value in overrides:
+        node = tree
+        parts = name.split(".")
+        for depth, part in enumerate(parts):
+            entry = node.setdefault(part, {"name": ".".join(parts[: depth + 1]), "children": {}})
+            if depth == len(parts) - 1:
+                entry["value"] = value
+            node = entry["children"]
+    return _apply_tree(instance, tree, context)
 
 
-def _apply_one(instance: Any, path: list[str], value: Any, *, context: str, full_name: str) -> Any:
+def _apply_tree(instance: Any, tree: Mapping[str, Any], context: str) -> Any:
     fields = _field_map(instance)
-    head = path[0]
-    if head not in fields:
-        known = ", ".join(sorted(name for name in fields if not name.startswith("_")))
-        raise ValueError(f"unknown parameter {full_name!r} for {context}; known parameters: {known}")
-    field = fields[head]
-    current = getattr(instance, head)
-    if len(path) == 1:
-        reference = field_default(field)
-        new_value = _coerce(full_name, value, current if reference is None else reference, field)
-    else:
-        if not dataclasses.is_dataclass(current):
-            raise ValueError(f"unknown parameter {full_name!r} for {context}: {head!r} has no sub-parameters")
-        new_value = _apply_one(current, path[1:], value, context=f"{context}.{head}", full_name=full_name)
-    return dataclasses.replace(instance, **{head: new_value})
+    changes = {}
+    for head, node in tree.items():
+        if head not in fields:
+            known = ", ".join(sorted(name for name in fields if not name.startswith("_")))
+            raise ValueError(f"unknown parameter {node['name']!r} for {context}; known parameters: {known}")
+        field = fields[head]
+        value = getattr(instance, head)
+        if "value" in node:
+            reference = field_default(field)
+            value = _coerce(node["name"], node["value"], value if reference is None else reference, field)
+        if node["children"]:
+            if not dataclasses.is_dataclass(value):
+                first = next(iter(node["children"].values()))["name"]
+                raise ValueError(f"unknown parameter {first!r} for {context}: {head!r} has no sub-parameters")
+            value = _apply_tree(value, node["children"], f"{context}.{head}")
+        changes[head] = value
+    return dataclasses.replace(instance, **changes) if changes else instance
 
 
 def resolve_parameters(
@@ -214,8 +226,8 @@ def resolve_parameters(
     overrides: list[tuple[str, Any]] = []
     if config_file is not None:
         overrides += _flatten(load_toml(config_file))
-    instance = apply_overrides(instance, overrides, context=context)
-    return apply_overrides(instance, [parse_assignment(text) for text in assignments], context=context)
+    overrides += [parse_assignment(text) for text in assignments]
+    return apply_overrides(instance, overrides, context=context)
 
 
 def parameters_to_dict(instance: Any) -> dict[str, Any]:

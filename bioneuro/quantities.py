@@ -241,19 +241,22 @@ def format_quantity(value: Any) -> str:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert quantities, numpy scalars and paths for JSON: quantities become ``"20.0 ms"`` strings."""
+    """Convert for strict JSON: quantities become ``"20.0 ms"`` strings, numpy values Python values, paths
+    strings, and non-finite floats (NaN, infinities: undefined statistics) ``None``."""
     if isinstance(value, Quantity) and not get_dimensions(value).is_dimensionless:
         return format_quantity(value) if np.ndim(value) == 0 else [format_quantity(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return to_jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     if isinstance(value, Quantity):
-        return float(value)
+        return to_jsonable(float(value)) if np.ndim(value) == 0 else to_jsonable(np.asarray(value).tolist())
     if hasattr(value, "__fspath__"):
         return str(value)
     return value

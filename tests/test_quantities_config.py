@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import brian2 as b2
+import numpy as np
 import pytest
 
 from bioneuro.config import (
@@ -139,3 +140,41 @@ def test_parameters_to_dict_is_readable_back():
     assert flat["neuron"]["tau_m"] == "20.0 ms"
     rebuilt = resolve_parameters(Outer, assignments=[f"duration={flat['duration']}"])
     assert rebuilt == params
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    duration: b2.Quantity = param(300 * b2.ms, positive=True)
+    t_stop: b2.Quantity = param(250 * b2.ms, positive=True)
+    amplitude: object = param(None, quantity=True)
+
+    def __post_init__(self):
+        check_fields(self)
+        if self.t_stop > self.duration:
+            raise ValueError(f"t_stop {self.t_stop} is after duration {self.duration}")
+
+
+def test_related_fields_are_validated_together():
+    # each override alone would be invalid (t_stop 400 ms > duration 300 ms); together they are fine
+    params = resolve_parameters(Window, assignments=["t_stop=400 ms", "duration=500 ms"])
+    assert params.t_stop == 400 * b2.ms and params.duration == 500 * b2.ms
+    with pytest.raises(ValueError, match="after duration"):
+        resolve_parameters(Window, assignments=["t_stop=400 ms"])
+
+
+def test_later_assignment_wins_and_quantity_fields_are_parsed(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('duration = "1 s"\n')
+    params = resolve_parameters(Window, config_file=config, assignments=["duration=2 s", "amplitude=10 uA/cm**2"])
+    assert params.duration == 2 * b2.second
+    assert float(params.amplitude / (b2.uA / b2.cm**2)) == pytest.approx(10.0, rel=1e-12)
+
+
+def test_json_conversion_is_strict():
+    import json
+
+    from bioneuro.quantities import to_jsonable
+
+    text = json.dumps(to_jsonable({"a": float("nan"), "b": np.float64(2.5), "c": np.array([1.0, np.inf]),
+                                   "d": 3 * b2.ms}), allow_nan=False)
+    assert json.loads(text) == {"a": None, "b": 2.5, "c": [1.0, None], "d": "3.0 ms"}
