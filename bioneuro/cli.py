@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="short tour on embedded data (no download needed)")
     _add_run_options(demo)
 
+    validate = commands.add_parser(
+        "validate", help="check every protocol against published or analytic values; writes VALIDATION.md",
+        description="Runs the validation checks (the 'validate' task) and writes <report-dir>/VALIDATION.md "
+                    "with figures in <report-dir>/validation/. Exit status 1 if a tested value fails.")
+    validate.add_argument("--only", action="append", default=[], metavar="CHECK",
+                          help="run only this check (repeatable); see `bioneuro params validate`")
+    validate.add_argument("--report-dir", default=None, metavar="DIR",
+                          help="folder for VALIDATION.md (default: ./results)")
+    _add_run_options(validate)
+
     _add_plugin_commands(commands)
     return parser
 
@@ -161,6 +171,12 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, name: str | None = None, argv: list[str] | None = None) -> int:
+    _print_summary(_run(args, name, argv))
+    return 0
+
+
+def _run(args: argparse.Namespace, name: str | None, argv: list[str] | None) -> Path:
+    """Resolve parameters, execute the runnable and return its run folder."""
     from bioneuro.config import resolve_parameters
     from bioneuro.registry import get_runnable
     from bioneuro.runner import RunContext, execute
@@ -172,9 +188,22 @@ def _cmd_run(args: argparse.Namespace, name: str | None = None, argv: list[str] 
     context = RunContext(seed=args.seed, device=device, progress=not args.no_progress,
                          resume=getattr(args, "resume", None))
     command = ["bioneuro", *(argv if argv is not None else sys.argv[1:])]
-    folder = execute(runnable, parameters, context, out_root=args.out, command=command,
-                     draw_figures=not args.no_figures)
+    return execute(runnable, parameters, context, out_root=args.out, command=command,
+                   draw_figures=not args.no_figures)
+
+
+def _cmd_validate(args: argparse.Namespace, argv: list[str] | None = None) -> int:
+    if args.only:
+        args.assignments.append(f"checks={','.join(args.only)}")
+    if args.report_dir is not None:
+        args.assignments.append(f"report_dir={args.report_dir}")
+    folder = _run(args, "validate", argv)
     _print_summary(folder)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    if metrics.get("n_failed", 0) or metrics.get("n_errors", 0):
+        print(f"bioneuro: validation failed: {metrics.get('n_failed')} values out of tolerance, "
+              f"{metrics.get('n_errors')} checks raised (see {metrics.get('report')})", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -237,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args, argv=argv)
         if args.command == "demo":
             return _cmd_run(args, name="demo", argv=argv)
+        if args.command == "validate":
+            return _cmd_validate(args, argv=argv)
         if args.command == "show":
             return _cmd_show(args)
         if args.command == "analyze":

@@ -17,7 +17,11 @@ from pathlib import Path
 import numpy as np
 from brian2 import Hz, cm, ms, mV, nA, second, uA
 
-__all__ = ["Row", "CHECKS", "run_validation"]
+from bioneuro.config import param
+from bioneuro.io.record import RunRecord
+from bioneuro.registry import Runnable
+
+__all__ = ["Row", "CHECKS", "ValidationReport", "collect", "write_report", "run_validation", "RUNNABLES"]
 
 
 @dataclass(frozen=True)
@@ -343,6 +347,61 @@ def _markdown(rows: list[Row], figures: list[str], timings: dict[str, float], fa
     return "\n".join(lines) + "\n"
 
 
+@dataclass
+class ValidationReport:
+    """Rows, figures, wall times and failures of a validation run."""
+
+    rows: list[Row]
+    figures: dict
+    timings: dict[str, float]
+    failures: dict[str, str]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Numbers of passed, failed and reported-only rows, and of checks that raised."""
+        return {
+            "n_passed": sum(row.passed is True for row in self.rows),
+            "n_failed": sum(row.passed is False for row in self.rows),
+            "n_reported": sum(row.passed is None for row in self.rows),
+            "n_errors": len(self.failures),
+        }
+
+
+def collect(checks: list[str] | None = None) -> ValidationReport:
+    """Run the named checks (default: all of :data:`CHECKS`); a check that raises is reported, not fatal."""
+    names = list(CHECKS) if checks is None else list(checks)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown checks {unknown}; expected names from {', '.join(CHECKS)}")
+    report = ValidationReport(rows=[], figures={}, timings={}, failures={})
+    for name in names:
+        start = time.perf_counter()
+        try:
+            new_rows, figures = CHECKS[name]()
+        except Exception as error:  # report and continue with the other checks
+            report.failures[name] = f"{type(error).__name__}: {error}"
+            new_rows, figures = [], {}
+        report.timings[name] = time.perf_counter() - start
+        report.rows += new_rows
+        report.figures.update(figures)
+    return report
+
+
+def write_report(report: ValidationReport, out_dir: Path | str = "results") -> Path:
+    """Write ``<out_dir>/VALIDATION.md`` and ``<out_dir>/validation/*.png``; returns the Markdown file."""
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    figure_dir = out_dir / "validation"
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    for figure_name, figure in report.figures.items():
+        figure.savefig(figure_dir / f"{figure_name}.png", dpi=110)
+        plt.close(figure)
+    path = out_dir / "VALIDATION.md"
+    path.write_text(_markdown(report.rows, list(report.figures), report.timings, report.failures), encoding="utf-8")
+    return path
+
+
 def run_validation(out_dir: Path | str = "results", checks: list[str] | None = None) -> Path:
     """Run the validation checks and write ``<out_dir>/VALIDATION.md`` and ``<out_dir>/validation/*.png``.
 
@@ -357,29 +416,36 @@ def run_validation(out_dir: Path | str = "results", checks: list[str] | None = N
     Path
         The Markdown file.
     """
-    out_dir = Path(out_dir)
-    figure_dir = out_dir / "validation"
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    names = list(CHECKS) if checks is None else list(checks)
-    unknown = [n for n in names if n not in CHECKS]
-    if unknown:
-        raise ValueError(f"unknown checks {unknown}; expected names from {', '.join(CHECKS)}")
-    rows: list[Row] = []
-    saved: list[str] = []
-    timings: dict[str, float] = {}
-    failures: dict[str, str] = {}
-    for name in names:
-        start = time.perf_counter()
-        try:
-            new_rows, figures = CHECKS[name]()
-        except Exception as error:  # report and continue with the other checks
-            failures[name] = f"{type(error).__name__}: {error}"
-            new_rows, figures = [], {}
-        timings[name] = time.perf_counter() - start
-        rows += new_rows
-        for figure_name, figure in figures.items():
-            figure.savefig(figure_dir / f"{figure_name}.png", dpi=110)
-            saved.append(figure_name)
-    path = out_dir / "VALIDATION.md"
-    path.write_text(_markdown(rows, saved, timings, failures), encoding="utf-8")
-    return path
+    return write_report(collect(checks), out_dir)
+
+
+@dataclass(frozen=True)
+class ValidationParameters:
+    """What ``bioneuro validate`` runs and where it writes VALIDATION.md."""
+
+    checks: tuple = param((), help="names of the checks to run, comma-separated (default: all)")
+    report_dir: str = param("results", help="folder receiving VALIDATION.md and validation/*.png")
+
+    def __post_init__(self):
+        unknown = [name for name in self.checks if name not in CHECKS]
+        if unknown:
+            raise ValueError(f"checks: unknown {unknown}; expected names from {', '.join(CHECKS)}")
+
+
+def _execute(parameters: ValidationParameters, context) -> RunRecord:
+    report = collect(list(parameters.checks) or None)
+    path = write_report(report, parameters.report_dir)
+    metrics = {**report.counts, "report": str(path)}
+    metrics.update({f"wall_time_{name}_s": round(seconds, 2) for name, seconds in report.timings.items()})
+    return RunRecord(kind="task", name="validate", metrics=metrics)
+
+
+RUNNABLES = [
+    Runnable(
+        name="validate",
+        kind="task",
+        summary="run every protocol against its published or analytic reference; writes results/VALIDATION.md",
+        parameters=ValidationParameters,
+        execute=_execute,
+    )
+]

@@ -168,3 +168,22 @@ def test_help_teaches(capsys):
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "examples:" in out and "bioneuro run" in out
+
+
+def test_validate_exit_status_follows_the_checks(monkeypatch, tmp_path, capsys):
+    """Oracle: a check whose measured value is outside its tolerance makes `bioneuro validate` exit 1."""
+    from bioneuro.protocols import validation
+
+    def passing():
+        return [validation.Row("p", "m", "q", "1", "1", "exact", True, "s")], {}
+
+    def failing():
+        return [validation.Row("p", "m", "q", "2", "1", "exact", False, "s")], {}
+
+    monkeypatch.setattr(validation, "CHECKS", {"good": passing, "bad": failing})
+    args = ["validate", "--report-dir", str(tmp_path / "report"), "--out", str(tmp_path / "runs")]
+    assert cli.main([*args, "--only", "good"]) == 0
+    assert "| p | m | q | 1 | 1 | exact | **pass** | s |" in (tmp_path / "report" / "VALIDATION.md").read_text()
+    assert cli.main([*args, "--only", "good", "--only", "bad"]) == 1
+    assert "1 values out of tolerance" in capsys.readouterr().err
+    assert cli.main([*args, "--only", "nonsense"]) == 2
