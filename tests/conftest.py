@@ -4,6 +4,7 @@
   it needs no compilation, so a fresh machine (cold Cython cache, ~50 s per small network) runs the suite in
   minutes. The Cython path is exercised by the tests that set it explicitly and by ``bioneuro demo``.
 * Matplotlib draws off-screen.
+* Brian2's global device and default clock are reset before each test.
 """
 
 import os
@@ -15,3 +16,15 @@ import brian2  # noqa: E402
 
 brian2.prefs.codegen.target = os.environ["BIONEURO_CODEGEN"]
 brian2.prefs.logging.std_redirection = False
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_brian_clock():
+    """Each test starts on the runtime device with Brian2's default time step (0.1 ms), whatever the
+    previous test set: Brian2 keeps both in global state."""
+    brian2.set_device("runtime")
+    brian2.defaultclock.dt = 0.1 * brian2.ms
+    yield

@@ -194,12 +194,14 @@ def test_step_and_ramp_values():
 
 
 def test_timed_array_returns_sample_values():
-    # Oracle: sample k holds on [k dt, (k+1) dt) (brian2.TimedArray convention).
+    # Oracle: sample k is the value at t = k dt. A simulation reads a TimedArray only on its time grid, and
+    # brian2.TimedArray rounds t to the nearest grid point of the simulation clock (so off-grid times such as
+    # 2.99 ms are not meaningful); the pulse is on for the grid points 1.0 ... 2.5 ms.
     step = step_current(2 * nA, 1 * ms, 3 * ms, 5 * ms, 0.5 * ms)
     array = step.to_timed_array()
-    assert array(0.9 * ms) == 0 * nA
+    assert array(0.5 * ms) == 0 * nA
     assert array(1.0 * ms) == 2 * nA
-    assert array(2.99 * ms) == 2 * nA
+    assert array(2.5 * ms) == 2 * nA
     assert array(3.0 * ms) == 0 * nA
 
 
