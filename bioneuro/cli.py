@@ -50,7 +50,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                         help="random seed (default: a fresh one, recorded in the run folder)")
     parser.add_argument("--device", choices=("runtime", "standalone"), default=None,
                         help="runtime: Brian2 Cython runtime, for short work; standalone: compiled C++ "
-                             "program, for long work (default: the runnable's own choice)")
+                             "program, for long work (default: the runnable's own; see `bioneuro params NAME`)")
     parser.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                         help="root of run folders: DIR/<kind>/<name>/<stamp>-<gitsha>/ (default: ./results)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -162,6 +162,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
     runnable = get_runnable(args.name)
     print(f"{runnable.name} ({runnable.kind}): {runnable.summary}")
+    print(f"  devices: {', '.join(runnable.devices)} (default {runnable.devices[0]})")
     doc = (runnable.parameters.__doc__ or "").strip().splitlines()
     if doc:
         print(textwrap.indent(doc[0], "  "))
@@ -184,7 +185,9 @@ def _run(args: argparse.Namespace, name: str | None, argv: list[str] | None) -> 
     runnable = get_runnable(name or args.name)
     parameters = resolve_parameters(runnable.parameters, config_file=args.config,
                                     assignments=args.assignments, context=runnable.name)
-    device = args.device or getattr(parameters, "device", None) or "runtime"
+    device = args.device or runnable.devices[0]
+    if device not in runnable.devices:
+        raise ValueError(f"{runnable.name} runs on {' or '.join(runnable.devices)}, not --device {device}")
     context = RunContext(seed=args.seed, device=device, progress=not args.no_progress,
                          resume=getattr(args, "resume", None))
     command = ["bioneuro", *(argv if argv is not None else sys.argv[1:])]

@@ -40,6 +40,8 @@ class Runnable:
         ``execute(parameters, context) -> RunRecord``; ``context`` is a :class:`bioneuro.runner.RunContext`.
     figures : callable, optional
         ``figures(record) -> dict[str, matplotlib.figure.Figure]``, drawn after the run and saved as PNG.
+    devices : tuple of str
+        Devices the runnable supports; the first is its default (``--device`` picks another).
     """
 
     name: str
@@ -48,8 +50,12 @@ class Runnable:
     parameters: type
     execute: Callable[..., Any]
     figures: Callable[..., dict[str, Any]] | None = None
+    devices: tuple[str, ...] = ("runtime", "standalone")
 
     def __post_init__(self) -> None:
+        unknown = [device for device in self.devices if device not in ("runtime", "standalone")]
+        if not self.devices or unknown:
+            raise ValueError(f"runnable {self.name!r}: devices {self.devices!r} must name runtime and/or standalone")
         if self.kind not in KINDS:
             raise ValueError(f"runnable {self.name!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if not dataclasses.is_dataclass(self.parameters):

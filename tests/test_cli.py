@@ -187,3 +187,11 @@ def test_validate_exit_status_follows_the_checks(monkeypatch, tmp_path, capsys):
     assert cli.main([*args, "--only", "good", "--only", "bad"]) == 1
     assert "1 values out of tolerance" in capsys.readouterr().err
     assert cli.main([*args, "--only", "nonsense"]) == 2
+
+
+def test_device_must_be_supported_by_the_runnable(monkeypatch, tmp_path, capsys):
+    compiled_only = dataclasses.replace(TINY, devices=("standalone",))
+    monkeypatch.setattr(registry, "discover", lambda: {"tiny": compiled_only})
+    assert cli.main(["run", "tiny", "--device", "runtime", "--out", str(tmp_path)]) == 2
+    assert "tiny runs on standalone, not --device runtime" in capsys.readouterr().err
+    assert _files(tmp_path) == []

@@ -29,16 +29,6 @@ def load_data(params: DiehlCookParameters) -> PhaseData:
     return PhaseData(train.images, train.labels, test.images, test.labels, train.name)
 
 
-def _ensure_filelock() -> None:
-    # bioneuro.runner.StandaloneProject imports the `filelock` package; Brian2 ships the same module.
-    try:
-        import filelock  # noqa: F401
-    except ImportError:
-        import brian2.utils.filelock as vendored
-
-        sys.modules.setdefault("filelock", vendored)
-
-
 def execute(params: DiehlCookParameters, context) -> object:
     """Train, label and test as described in the package docstring; returns a RunRecord.
 
@@ -48,7 +38,6 @@ def execute(params: DiehlCookParameters, context) -> object:
     from bioneuro.io.record import RunRecord, SynapseWeights
 
     data = load_data(params)  # fails before anything is written
-    _ensure_filelock()
     # The runner keeps <out_dir>/checkpoints of an interrupted run for --resume (then out_dir is that folder).
     checkpoint_dir = Path(context.out_dir) / "checkpoints" if context.out_dir is not None else None
     if checkpoint_dir is not None:
@@ -100,5 +89,5 @@ def execute(params: DiehlCookParameters, context) -> object:
             "training_accuracy": result.history,
         },
         metrics=metrics,
-        provenance={"device_used": "cpp_standalone", "dataset_source": data.dataset},
+        provenance={"dataset_source": data.dataset},
     )
