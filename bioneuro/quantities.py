@@ -231,13 +231,18 @@ def format_quantity(value: Any) -> str:
     if isinstance(value, Quantity) and not get_dimensions(value).is_dimensionless:
         if np.ndim(value) == 0:
             unit = value.get_best_unit()
-            return f"{float(value / unit)!r} {str(unit).replace('^', '**')}"
+            return f"{_short(float(value / unit))} {str(unit).replace('^', '**')}"
         return str(value)
     if isinstance(value, Quantity | np.floating):
         value = float(value)
     if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
+        return _short(value)
     return str(value)
+
+
+def _short(number: float) -> str:
+    """Shortest text of ``number`` at 15 significant digits (hides binary noise: 0.35, not 0.35000000000000003)."""
+    return repr(float(f"{number:.15g}"))
 
 
 def to_jsonable(value: Any) -> Any:
