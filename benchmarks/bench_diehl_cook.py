@@ -66,7 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns 0."""
     from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
     from bioneuro.models.diehl_cook.network import initial_state
-    from bioneuro.models.diehl_cook.run import _ensure_filelock
     from bioneuro.models.diehl_cook.training import CompiledNetwork
 
     from bioneuro.runner import default_cache_dir
@@ -82,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
 
     params = DiehlCookParameters(n_neurons=args.n_neurons, chunk_images=args.chunk, dataset=args.dataset)
     data = load_data(params)
-    _ensure_filelock()
     env = dict(os.environ, OMP_NUM_THREADS="1")
     compiled_rows, baseline_rows = [], []
     started = time.perf_counter()

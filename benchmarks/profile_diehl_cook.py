@@ -8,9 +8,7 @@ import brian2 as b2
 import numpy as np
 from bioneuro.models.diehl_cook import DiehlCookParameters, load_data, training
 from bioneuro.models.diehl_cook.network import initial_state
-from bioneuro.models.diehl_cook.run import _ensure_filelock
 
-_ensure_filelock()
 orig = b2.Network.run
 def run(self, duration, **kw):
     kw["profile"] = True

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
 from bioneuro.models.diehl_cook.network import initial_state
-from bioneuro.models.diehl_cook.run import _ensure_filelock
 from bioneuro.models.diehl_cook.training import CompiledNetwork, train_and_evaluate
 
 from bioneuro.runner import default_cache_dir
@@ -22,7 +21,6 @@ SMALL = DiehlCookParameters(
 
 @pytest.fixture(scope="module")
 def compiled():
-    _ensure_filelock()
     with CompiledNetwork(SMALL, default_cache_dir()) as network:
         yield network
 
