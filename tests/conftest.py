@@ -4,7 +4,7 @@
   it needs no compilation, so a fresh machine (cold Cython cache, ~50 s per small network) runs the suite in
   minutes. The Cython path is exercised by the tests that set it explicitly and by ``bioneuro demo``.
 * Matplotlib draws off-screen.
-* Brian2's global device and default clock are reset before each test.
+* Brian2's default clock is reset before each test on the runtime device.
 """
 
 import os
@@ -23,8 +23,9 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _fresh_brian_clock():
-    """Each test starts on the runtime device with Brian2's default time step (0.1 ms), whatever the
-    previous test set: Brian2 keeps both in global state."""
-    brian2.set_device("runtime")
-    brian2.defaultclock.dt = 0.1 * brian2.ms
+    """On the runtime device, each test starts with Brian2's default time step (0.1 ms), whatever the previous
+    test set (Brian2 keeps it in global state). A standalone project opened by a module-scoped fixture is left
+    alone."""
+    if brian2.get_device().__class__.__name__ == "RuntimeDevice":
+        brian2.defaultclock.dt = 0.1 * brian2.ms
     yield
