@@ -18,9 +18,12 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
 1. Input spikes are Bernoulli draws per 0.5 ms step (the law of Brian's ``PoissonGroup``) from a
    counter-based hash of (seed, chunk, neuron, step), not from Brian's generator: this keeps the seed out
    of the compiled code and makes resumption exact. Statistically the same process.
-2. The released code's excitatory ``timer`` variable (``dtimer/dt = 100``) and Brian 1 refractoriness are
-   replaced by Brian 2's ``refractory=5 ms`` with ``(unless refractory)`` on ``v``, the value REFERENCES
-   gives. The released threshold test ``timer > refrac_e`` is then implied.
+2. Refractoriness as Brian 1.4 applied it to the released code: the excitatory reset is a multi-statement
+   string (a ``StringReset`` without a hold period), so ``v`` is NOT clamped after a spike; it keeps
+   integrating and only new spikes are blocked for 5 ms (Brian 2's ``refractory=5 ms`` without
+   ``(unless refractory)`` on ``v``). The inhibitory neurons' scalar reset does hold ``v`` for 2 ms, as here.
+   The released ``timer`` variable (``dtimer/dt = 100``) is replaced by Brian 2's refractoriness. (An earlier
+   version clamped the excitatory ``v``; that cost about 2–6 points of accuracy with 100 neurons.)
 3. The presynaptic trace is evaluated from the time of the last *arrival* of a delayed spike
    (``exp((t_arr - t)/tau_pre)``, exact for nearest-spike traces that are set to 1); the postsynaptic
    traces are per neuron, integrated with forward Euler using the time constant ``dt/(1 - exp(-dt/tau))``

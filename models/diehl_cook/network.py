@@ -21,6 +21,7 @@ state) is passed as ``run_args``; everything in the generated code depends only 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import brian2 as b2
 import numpy as np
@@ -49,7 +50,7 @@ __all__ = [
 N_INPUT = 784
 
 EXC_EQS = """
-dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt (unless refractory)
+dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt
 dge/dt = -ge/tau_ge : 1
 dgi/dt = -gi/tau_gi : 1
 dtheta/dt = -plastic*theta/tau_theta : volt
@@ -190,9 +191,13 @@ def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
 
 def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     """The fields that enter the generated code, as strings (the build key)."""
+    code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
+                           INPUT_THRESHOLD, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL, STDP_ON_PRE, STDP_ON_POST])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
-        "code": "diehl-cook-v1",
+        "code": "diehl-cook-v2",
+        # any edit of the equations gives a new build folder (a stale program is never reused)
+        "equations_sha256": hashlib.sha256(code_text.encode()).hexdigest()[:16],
     }
 
 
