@@ -25,7 +25,7 @@ from brian2 import Hz
 __all__ = ["RuntimeDiehlCook"]
 
 BASE_EXC = """
-dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt
+dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt (unless refractory)
 dge/dt = -ge/tau_ge : 1
 dgi/dt = -gi/tau_gi : 1
 dtheta/dt = -plastic*theta/tau_theta : volt

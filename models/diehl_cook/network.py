@@ -50,7 +50,7 @@ __all__ = [
 N_INPUT = 784
 
 EXC_EQS = """
-dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt
+dv/dt = ((v_rest_e - v) + ge*(E_exc - v) + gi*(E_inh_e - v)) / tau_e : volt (unless refractory)
 dge/dt = -ge/tau_ge : 1
 dgi/dt = -gi/tau_gi : 1
 dtheta/dt = -plastic*theta/tau_theta : volt
@@ -269,8 +269,9 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     inp.step_c = b2.linked_var(ctrl, "step", index=zeros)
     inp.run_regularly(INPUT_RATE_CODE, clock=slot_clock, when="start", order=0, name="dc_input_rate")
 
+    exc_equations = EXC_EQS if p.clamp_refractory_v else EXC_EQS.replace(" (unless refractory)", "", 1)
     exc = b2.NeuronGroup(
-        n, EXC_EQS, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
+        n, exc_equations, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
         method="euler", namespace=ns, name="dc_exc",
     )
     inh = b2.NeuronGroup(
