@@ -16,6 +16,7 @@ messages that quote the bad value and say what is expected.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -59,7 +60,8 @@ def param(
     if choices is not None:
         metadata["choices"] = dict(choices)
     if isinstance(default, Quantity | np.ndarray) or dataclasses.is_dataclass(default) or callable(default):
-        factory = default if (callable(default) and not isinstance(default, Quantity)) else (lambda: default)
+        # quantities and arrays are mutable: each instance gets its own copy
+        factory = default if (callable(default) and not isinstance(default, Quantity)) else (lambda: copy.copy(default))
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 

@@ -25,7 +25,6 @@ Conventions shared with ``bioneuro.synapses``
 
 from __future__ import annotations
 
-import copy
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +39,8 @@ from brian2.units.fundamentalunits import (
     get_dimensions,
     have_same_dimensions,
 )
+
+from bioneuro.config import param
 
 __all__ = [
     "NeuronModel",
@@ -92,7 +93,7 @@ def default(value):
     -------
     dataclasses.Field
     """
-    return field(default_factory=lambda: copy.copy(value))
+    return param(value)
 
 
 def parse_equations(text: str) -> Equations:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import brian2 as b2
 from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 
+from bioneuro.config import param
+
 #: Ways of integrating the synaptic traces: Brian2 ``(event-driven)`` (exact, updated lazily at
 #: spikes) or ``(clock-driven)`` (integrated every time step; the test oracle for the former).
 FORMULATIONS = ("event-driven", "clock-driven")
@@ -159,4 +161,4 @@ def join_statements(*statements: str) -> str:
 def default(value: object):
     """Dataclass field defaulting to ``value`` (Brian2 quantities are unhashable, so a plain
     default is refused by :mod:`dataclasses`)."""
-    return field(default_factory=lambda: value)
+    return param(value)
