@@ -12,4 +12,5 @@ packages = find_packages(include=["bioneuro", "bioneuro.*"])
 for namespace, folder in MAPPED.items():
     packages += [namespace + found[len(folder):] for found in find_packages(include=[folder, folder + ".*"])]
 
-setup(packages=packages, package_dir=dict(MAPPED))
+# C++ sources that bioneuro's standalone device copies into generated projects
+setup(packages=packages, package_dir=dict(MAPPED), package_data={"bioneuro.devices": ["*.h"]})

@@ -153,16 +153,32 @@ class StandaloneProject:
     fast_math_link : bool
         Also link with ``-ffast-math`` so denormals are flushed to zero (see PERFORMANCE notes in the
         Diehl & Cook model); compilation already uses it.
+    device : str
+        ``"bioneuro_standalone"`` (Brian2's C++ standalone with bioneuro's spike queue, see
+        :mod:`bioneuro.devices`) or Brian2's own ``"cpp_standalone"``.
     """
 
-    def __init__(self, key: str, cache_dir: Path | None = None, *, fast_math_link: bool = False):
+    def __init__(
+        self,
+        key: str,
+        cache_dir: Path | None = None,
+        *,
+        fast_math_link: bool = False,
+        device: str = "bioneuro_standalone",
+    ):
+        from bioneuro import devices
+
+        if device not in ("cpp_standalone", devices.DEVICE_NAME):
+            raise ValueError(f"device must be 'cpp_standalone' or {devices.DEVICE_NAME!r}, got {device!r}")
         self.directory = Path(cache_dir or default_cache_dir()) / "standalone" / key
         self.fast_math_link = fast_math_link
+        self.device = device
         self.built = False
         self.n_runs = 0
         self.build_seconds = 0.0
         self._lock = None
         self._saved_link_args = None
+        self._saved_gcc_args = None
 
     def __enter__(self) -> StandaloneProject:
         from brian2.utils.filelock import FileLock
@@ -171,9 +187,14 @@ class StandaloneProject:
         self._lock = FileLock(str(self.directory) + ".lock")
         self._lock.acquire()
         self._saved_link_args = list(b2.prefs.codegen.cpp.extra_link_args)
+        self._saved_gcc_args = list(b2.prefs.codegen.cpp.extra_compile_args_gcc)
         if self.fast_math_link and "-ffast-math" not in self._saved_link_args:
             b2.prefs.codegen.cpp.extra_link_args = self._saved_link_args + ["-ffast-math"]
-        b2.set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
+        if self.device != "cpp_standalone":
+            from bioneuro.devices import GCC_EXTRA_ARGS
+
+            b2.prefs.codegen.cpp.extra_compile_args_gcc = self._saved_gcc_args + list(GCC_EXTRA_ARGS)
+        b2.set_device(self.device, directory=str(self.directory), build_on_run=False)
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
         b2.start_scope()
         b2.get_device().insert_code("main", _SEED_FROM_ENVIRONMENT)
@@ -186,22 +207,33 @@ class StandaloneProject:
         self.build_seconds = time.perf_counter() - start
         self.built = True
 
-    def run(self, run_args: Mapping[Any, Any] | None = None, *, seed: int | None = None) -> None:
-        """Run the compiled program; ``run_args`` maps ``group.variable`` or a TimedArray to new values."""
+    def run(
+        self,
+        run_args: Mapping[Any, Any] | None = None,
+        *,
+        seed: int | None = None,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        """Run the compiled program; ``run_args`` maps ``group.variable`` or a TimedArray to new values.
+
+        ``environment`` holds extra environment variables for the program (e.g. the file named by
+        :func:`bioneuro.devices.post_indices_variable`); they are removed again afterwards.
+        """
         if not self.built:
             raise RuntimeError("StandaloneProject.run() called before build()")
-        previous = os.environ.get(SEED_VARIABLE)
+        extra = dict(environment or {})
         if seed is not None:
-            os.environ[SEED_VARIABLE] = str(int(seed))
+            extra[SEED_VARIABLE] = str(int(seed))
+        previous = {name: os.environ.get(name) for name in extra}
+        os.environ.update(extra)
         try:
             b2.get_device().run(run_args=dict(run_args or {}), with_output=False)
         finally:
-            if seed is None:
-                pass
-            elif previous is None:
-                os.environ.pop(SEED_VARIABLE, None)
-            else:
-                os.environ[SEED_VARIABLE] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         self.n_runs += 1
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -209,6 +241,7 @@ class StandaloneProject:
             b2.get_device().reinit()
             b2.set_device("runtime")
             b2.prefs.codegen.cpp.extra_link_args = self._saved_link_args
+            b2.prefs.codegen.cpp.extra_compile_args_gcc = self._saved_gcc_args
         finally:
             if self._lock is not None:
                 self._lock.release()

@@ -10,9 +10,15 @@ state) is passed as ``run_args``; everything in the generated code depends only 
   repeated with a higher intensity, and advances the image index;
 * at the start of each slot the input neurons read their rate from a 2-D ``TimedArray`` (images x pixels),
   and every excitatory neuron's input weights are rescaled to sum to ``weight_total``;
-* input spikes are Bernoulli draws per time step (the law of Brian's ``PoissonGroup``) from a counter-based
-  hash of (chunk key, neuron, time step), so that a chunk is a pure function of its ``run_args`` and a
-  resumed run repeats an uninterrupted one exactly;
+* input spikes follow the law of Brian's ``PoissonGroup`` (one Bernoulli trial of probability
+  ``rate*dt`` per time step), generated as geometric gaps: each input neuron holds the step of its next
+  spike and draws the following gap when it fires (one random number per spike instead of one per neuron
+  and step); the uniforms come from a counter-based hash of (chunk key, neuron, time step), so that a
+  chunk is a pure function of its ``run_args`` and a resumed run repeats an uninterrupted one exactly;
+* the input synapses are laid out sorted by (input neuron, delay step) at run time
+  (:func:`bioneuro.devices.runtime_post_indices`), so that a delayed spike touches consecutive synapses;
+  the state is stored in connect() order (input-major, ``index = i*n + j``) and permuted on the way in
+  and out;
 * the presynaptic STDP trace of a synapse is ``exp((t_arrival - t)/tau_pre)`` of the last *arrival* of a
   delayed input spike (nearest-spike traces are set to 1 at each spike, so this is exact); the two
   postsynaptic traces live in the excitatory neurons.
@@ -27,6 +33,8 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, second
 from brian2.units.fundamentalunits import DIMENSIONLESS
+
+from bioneuro import devices
 
 from .parameters import STRUCTURE_FIELDS, DiehlCookParameters
 
@@ -59,6 +67,9 @@ dpost2/dt = -post2/tau_post2_euler : 1
 wsum : 1
 plastic : 1 (shared)
 """
+# ``wsum`` first holds the sum of a neuron's input weights, then the factor that rescales them to
+# ``weight_total`` (a neuron whose weights are all zero keeps them).
+NORM_FACTOR_CODE = "wsum = 1 - plastic + plastic*weight_total/(wsum + int(wsum <= 0))"
 EXC_THRESHOLD = "v > theta - theta_offset + v_thresh_e"
 EXC_RESET = """
 v = v_reset_e
@@ -75,16 +86,25 @@ dgi/dt = -gi/tau_gi : 1
 
 INPUT_EQS = """
 rate : Hz
+next_step : integer
+last_step : integer (shared)
 img_idx : integer (linked)
 intensity : 1 (linked)
 n_avail : integer (linked)
-step_c : integer (linked)
 rng_key : integer (shared)
 """
-INPUT_RATE_CODE = "rate = stim(img_idx*ms, i)*intensity*int(img_idx < n_avail)"
-INPUT_THRESHOLD = (
-    "rate > 0*Hz and step_c < pres_steps and dc_uniform(rng_key, i, timestep(t, dt)) < rate*dt"
-)
+# ``next_step`` is the time step (of the chunk) of a neuron's next spike; ``last_step`` the last step of the
+# current presentation. At the start of each slot (``t`` is the time of the network clock): the rate of the
+# image to show, the step of the first spike and the presentation's last step. Stream ``i + N_INPUT`` of the
+# hash keeps these draws apart from the ones taken at spikes (stream ``i``). The threshold compares each
+# neuron's next step with one number per time step (hoisted out of the loop by Brian2).
+INPUT_RATE_CODE = """
+last_step = timestep(t, step_dt) + pres_steps - 1
+rate = stim(img_idx*ms, i)*intensity*int(img_idx < n_avail)
+next_step = timestep(t, step_dt) + dc_gap(rng_key, i + n_input, timestep(t, step_dt), rate*step_dt)
+"""
+INPUT_THRESHOLD = "next_step <= clip(timestep(t, dt), -1, last_step)"
+INPUT_RESET = "next_step = timestep(t, dt) + 1 + dc_gap(rng_key, i, timestep(t, dt), rate*dt)"
 
 CTRL_EQS = """
 img_idx : integer
@@ -151,6 +171,21 @@ static inline double dc_uniform(int32_t key, int32_t index, int64_t step)
 }
 """
 
+# Number of failures before the next success of Bernoulli trials with probability p: floor(log U / log(1-p))
+# with U uniform in (0, 1]; "never" (2**30 steps) for p <= 0.
+_GAP_CPP = _UNIFORM_CPP + """
+static inline int32_t dc_gap(int32_t key, int32_t index, int64_t step, double p)
+{
+    if (!(p > 0.0))
+        return 1073741824;
+    if (p >= 1.0)
+        return 0;
+    const double u = 1.0 - dc_uniform(key, index, step);
+    const double gap = std::floor(std::log(u) / std::log1p(-p));
+    return gap < 1073741824.0 ? (int32_t)gap : 1073741824;
+}
+"""
+
 
 def _uniform_numpy(key, index, step):
     mask = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -179,6 +214,36 @@ dc_uniform = b2.Function(
 )
 dc_uniform.implementations.add_implementation("cpp", _UNIFORM_CPP, name="dc_uniform")
 
+_NEVER = 1 << 30
+
+
+def _gap_numpy(key, index, step, p):
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), np.broadcast(index, step, p).shape)
+    u = 1.0 - _uniform_numpy(key, index, step) * np.ones(p.shape)
+    gap = np.full(p.shape, float(_NEVER))
+    some = (p > 0) & (p < 1)
+    gap[some] = np.floor(np.log(u[some]) / np.log1p(-p[some]))
+    gap[p >= 1] = 0.0
+    return np.minimum(gap, _NEVER).astype(np.int32)
+
+
+dc_gap = b2.Function(
+    _gap_numpy,
+    arg_units=[1, 1, 1, 1],
+    return_unit=1,
+    arg_types=["integer", "integer", "integer", "float"],
+    return_type="integer",
+    stateless=True,
+)
+dc_gap.implementations.add_implementation("cpp", _GAP_CPP, name="dc_gap")
+
+
+def devices_text() -> str:
+    """Source of bioneuro's spike queue: part of the build key (a new queue means a new build)."""
+    from importlib import resources
+
+    return resources.files(devices).joinpath(devices.QUEUE_HEADER).read_text()
+
 
 def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
     """Time constant that makes a forward-Euler step decay by exactly ``exp(-dt/tau)``.
@@ -192,10 +257,12 @@ def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
 def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     """The fields that enter the generated code, as strings (the build key)."""
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
-                           INPUT_THRESHOLD, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL, STDP_ON_PRE, STDP_ON_POST])
+                           INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
+                           STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, _GAP_CPP,
+                           devices_text()])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
-        "code": "diehl-cook-v2",
+        "code": "diehl-cook-v3",
         # any edit of the equations gives a new build folder (a stale program is never reused)
         "equations_sha256": hashlib.sha256(code_text.encode()).hexdigest()[:16],
     }
@@ -236,7 +303,7 @@ def namespace(params: DiehlCookParameters) -> dict:
         "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
         "pres_steps": int(round(float(p.presentation_time / p.dt))),
         "slot_steps": int(round(float((p.presentation_time + p.rest_time) / p.dt))),
-        "dc_uniform": dc_uniform, "ms": ms, "Hz": Hz,
+        "dc_gap": dc_gap, "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
     }
 
 
@@ -260,13 +327,12 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     ctrl.run_regularly(CTRL_STEP_CODE, when="end", name="dc_ctrl_step")
 
     inp = b2.NeuronGroup(
-        N_INPUT, INPUT_EQS, threshold=INPUT_THRESHOLD, reset="", namespace=ns, name="dc_input"
+        N_INPUT, INPUT_EQS, threshold=INPUT_THRESHOLD, reset=INPUT_RESET, namespace=ns, name="dc_input"
     )
     zeros = np.zeros(N_INPUT, dtype=int)
     inp.img_idx = b2.linked_var(ctrl, "img_idx", index=zeros)
     inp.intensity = b2.linked_var(ctrl, "intensity", index=zeros)
     inp.n_avail = b2.linked_var(ctrl, "n_avail", index=zeros)
-    inp.step_c = b2.linked_var(ctrl, "step", index=zeros)
     inp.run_regularly(INPUT_RATE_CODE, clock=slot_clock, when="start", order=0, name="dc_input_rate")
 
     exc_equations = EXC_EQS if p.clamp_refractory_v else EXC_EQS.replace(" (unless refractory)", "", 1)
@@ -283,13 +349,12 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
         inp, exc, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns, name="dc_input_exc"
     )
     s_in.connect()
-    # Normalisation before each presentation: zero the sums, accumulate, rescale (learning only).
+    # Normalisation before each presentation: zero the sums, accumulate, one factor per neuron, rescale
+    # (learning only; the factor is 1 otherwise).
     exc.run_regularly("wsum = 0", clock=slot_clock, when="start", order=1, name="dc_norm_zero")
     s_in.run_regularly("wsum_post += w", clock=slot_clock, when="start", order=2, name="dc_norm_sum")
-    s_in.run_regularly(
-        "w = w*(1 - plastic_post + plastic_post*weight_total/(wsum_post + int(wsum_post <= 0)))",
-        clock=slot_clock, when="start", order=3, name="dc_norm_scale",
-    )
+    exc.run_regularly(NORM_FACTOR_CODE, clock=slot_clock, when="start", order=3, name="dc_norm_factor")
+    s_in.run_regularly("w = w*wsum_post", clock=slot_clock, when="start", order=4, name="dc_norm_scale")
 
     s_ei = b2.Synapses(exc, inh, on_pre="ge_post += w_ei", namespace=ns, name="dc_exc_inh")
     s_ei.connect(j="i")
@@ -302,8 +367,10 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     slots = b2.StateMonitor(
         ctrl, ["img_idx"], record=[0], clock=slot_clock, when="start", order=-1, name="dc_slots"
     )
-    # Values from run_args are applied here, so that the delays below are taken from them.
+    # Values from run_args are applied here, then the delay-sorted layout of the input synapses (the
+    # run_args of s_in are already in that layout), so that the delays below are taken from them.
     b2.get_device().apply_run_args()
+    devices.runtime_post_indices(s_in)
     s_in.delay = "input_delay"
     network = b2.Network(
         ctrl, inp, exc, inh, s_in, s_ei, s_ie, s_count, spikes, slots, name="dc_network"
@@ -322,8 +389,30 @@ INH_STATE = ("v", "ge", "gi", "lastspike", "not_refractory")
 CTRL_STATE = ("intensity", "retries", "count", "n_forced", "n_shown")
 
 
-def read_state(handles: NetworkHandles) -> dict[str, np.ndarray]:
-    """Plain arrays (SI values) of the state at the end of a chunk, times relative to the next chunk."""
+def input_layout(params: DiehlCookParameters, delay: np.ndarray) -> np.ndarray:
+    """Delay-sorted layout of the input synapses for ``delay`` (seconds, connect() order).
+
+    Returns ``order``: position ``k`` of the compiled program's synapse arrays holds synapse ``order[k]``
+    of the connect() order (see :func:`bioneuro.devices.delay_sorted_order`).
+    """
+    n = params.n_neurons
+    pre = np.repeat(np.arange(N_INPUT), n)
+    post = np.tile(np.arange(n), N_INPUT)
+    steps = np.floor(np.asarray(delay) / float(params.dt) + 0.5).astype(np.int64)
+    return devices.delay_sorted_order(pre, post, steps)
+
+
+def layout_post_indices(params: DiehlCookParameters, order: np.ndarray) -> np.ndarray:
+    """Postsynaptic index of every input synapse in the layout ``order`` (int32, for the program)."""
+    return np.tile(np.arange(params.n_neurons, dtype=np.int32), N_INPUT)[order]
+
+
+def read_state(handles: NetworkHandles, order: np.ndarray) -> dict[str, np.ndarray]:
+    """Plain arrays (SI values) of the state at the end of a chunk, times relative to the next chunk.
+
+    ``order`` is the layout the chunk ran with (:func:`input_layout`); synapse values are returned in
+    connect() order.
+    """
     shift = float(handles.n_slots * handles.slot_duration)
     state: dict[str, np.ndarray] = {}
     for prefix, group, names in (("exc", handles.exc, EXC_STATE), ("inh", handles.inh, INH_STATE)):
@@ -335,13 +424,19 @@ def read_state(handles: NetworkHandles) -> dict[str, np.ndarray]:
     for name in CTRL_STATE:
         state[f"ctrl.{name}"] = np.asarray(getattr(handles.ctrl, name + "_")[:]).copy()
     state["ctrl.img_idx"] = np.asarray(handles.ctrl.img_idx_[:]).copy()
-    state["syn.w"] = np.asarray(handles.s_in.w_[:]).copy()
-    state["syn.tarr"] = np.asarray(handles.s_in.tarr_[:]).copy() - shift
+    for name, key, offset in (("w_", "syn.w", 0.0), ("tarr_", "syn.tarr", shift)):
+        laid_out = np.asarray(getattr(handles.s_in, name)[:])
+        value = np.empty_like(laid_out)
+        value[order] = laid_out
+        state[key] = value - offset
     return state
 
 
-def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray]) -> dict:
-    """``run_args`` that load ``state`` (from :func:`read_state` or :func:`initial_state`)."""
+def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray], order: np.ndarray) -> dict:
+    """``run_args`` that load ``state`` (from :func:`read_state` or :func:`initial_state`).
+
+    Synapse values of ``state`` are in connect() order; they are passed in the layout ``order``.
+    """
     args = {}
     for prefix, group, names in (("exc", handles.exc, EXC_STATE), ("inh", handles.inh, INH_STATE)):
         for name in names:
@@ -351,9 +446,9 @@ def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray]) -> dic
             args[view] = b2.Quantity(value, dim=dim) if dim is not DIMENSIONLESS else value
     for name in CTRL_STATE:
         args[getattr(handles.ctrl, name)] = state[f"ctrl.{name}"]
-    args[handles.s_in.w] = state["syn.w"]
-    args[handles.s_in.tarr] = state["syn.tarr"] * second
-    args[handles.s_in.input_delay] = state["syn.delay"] * second
+    args[handles.s_in.w] = state["syn.w"][order]
+    args[handles.s_in.tarr] = state["syn.tarr"][order] * second
+    args[handles.s_in.input_delay] = state["syn.delay"][order] * second
     return args
 
 

@@ -27,7 +27,16 @@ import brian2 as b2
 import numpy as np
 
 from . import evaluation
-from .network import N_INPUT, build_network, initial_state, read_state, state_run_args, structure_of
+from .network import (
+    N_INPUT,
+    build_network,
+    initial_state,
+    input_layout,
+    layout_post_indices,
+    read_state,
+    state_run_args,
+    structure_of,
+)
 from .parameters import DiehlCookParameters
 
 __all__ = [
@@ -107,6 +116,8 @@ class CompiledNetwork:
         self.build_seconds = 0.0
         self._project = None
         self.handles = None
+        self._layout_key = None
+        self._layout = None
 
     def __enter__(self) -> CompiledNetwork:
         from bioneuro.runner import StandaloneProject, structure_key
@@ -125,6 +136,18 @@ class CompiledNetwork:
 
     def __exit__(self, *exc_info) -> None:
         self._project.__exit__(*exc_info)
+
+    def _layout_for(self, delay: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+        """Delay-sorted layout of the input synapses and the environment that gives it to the program."""
+        from bioneuro import devices
+
+        key = hashlib.sha256(np.ascontiguousarray(delay, dtype=np.float64).tobytes()).hexdigest()
+        path = self._project.directory / "bioneuro_post_indices_dc_input_exc.dat"
+        if key != self._layout_key or not path.exists():
+            self._layout = input_layout(self.params, delay)
+            layout_post_indices(self.params, self._layout).tofile(path)
+            self._layout_key = key
+        return self._layout, {devices.post_indices_variable(self.handles.s_in): str(path)}
 
     def run_chunk(
         self,
@@ -151,7 +174,8 @@ class CompiledNetwork:
             carry = np.zeros(n, dtype=np.int64)
         stim = np.zeros((slots, N_INPUT))
         stim[: len(images)] = np.asarray(images, dtype=np.float64) * float(p.rate_per_pixel / b2.Hz)
-        args = state_run_args(h, state)
+        order, environment = self._layout_for(state["syn.delay"])
+        args = state_run_args(h, state, order)
         args.update(
             {
                 h.stim: stim * b2.Hz,
@@ -167,10 +191,10 @@ class CompiledNetwork:
             }
         )
         device = b2.get_device()
-        self._project.run(args)
+        self._project.run(args, environment=environment)
         for value_name in list(device.run_args_arrays):
             Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
-        new_state = read_state(h)
+        new_state = read_state(h, order)
         new_state["syn.delay"] = state["syn.delay"]
         pres_steps = int(round(float(p.presentation_time / p.dt)))
         slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))

@@ -1,0 +1,144 @@
+"""bioneuro's C++ standalone device: Brian2's ``cpp_standalone`` with a faster spike queue.
+
+Brian2 lets a package supply its own device (as brian2cuda and brian2genn do). ``bioneuro_standalone`` is
+Brian2's :class:`~brian2.devices.cpp_standalone.device.CPPStandaloneDevice` with two additions, both
+measured on the Diehl & Cook network (``benchmarks/bench_diehl_cook.py``, ``results/diehl_cook/``):
+
+* its spike queue (``spikequeue.h`` in this package, replacing Brian2's ``CSpikeQueue`` in the generated
+  project) sorts each source's synapses by delay once and pushes a spike as one block copy per
+  (source, delay) group, instead of one modulo and ``push_back`` per synapse; the synaptic code receives
+  the same events in the same order within each source;
+* :func:`runtime_post_indices` lets the compiled program take a synapse object's postsynaptic indices
+  from a file at run time, so that a model can lay its synapses out sorted by delay (see
+  :func:`delay_sorted_order`): a delayed spike then touches consecutive synapses, and a new random draw of
+  delays needs no recompilation.
+
+* with GCC it raises the number of run-time alias checks the vectoriser may emit
+  (:data:`GCC_EXTRA_ARGS`): Brian2 declares its array pointers ``__restrict`` inside the function body,
+  which GCC does not use, so a state update touching many arrays (e.g. 8 in the Diehl & Cook excitatory
+  neurons) was not vectorised at all.
+
+Everything else (code generation, templates, ``run_args``) is Brian2's. Select it with
+``brian2.set_device("bioneuro_standalone", ...)`` or :class:`bioneuro.runner.StandaloneProject`.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+from brian2.devices.device import all_devices
+
+__all__ = [
+    "DEVICE_NAME",
+    "GCC_EXTRA_ARGS",
+    "BioneuroStandaloneDevice",
+    "QUEUE_HEADER",
+    "runtime_post_indices",
+    "post_indices_variable",
+    "delay_sorted_order",
+]
+
+DEVICE_NAME = "bioneuro_standalone"
+QUEUE_HEADER = "spikequeue.h"
+_ENV_PREFIX = "BIONEURO_POST_INDICES_"
+#: GCC options added by :class:`bioneuro.runner.StandaloneProject` on this device (see the module docstring)
+GCC_EXTRA_ARGS = ("--param=vect-max-version-for-alias-checks=64",)
+
+
+def _queue_header_text() -> str:
+    return resources.files(__package__).joinpath(QUEUE_HEADER).read_text()
+
+
+class BioneuroStandaloneDevice(CPPStandaloneDevice):
+    """Brian2's C++ standalone device with bioneuro's spike queue (see the module docstring)."""
+
+    def copy_source_files(self, writer, directory):
+        target = Path(directory, "brianlib", "spikequeue.h")
+        ours = _queue_header_text()
+        previous = None
+        if target.exists():
+            previous = (target.read_text(), target.stat().st_mtime_ns)
+        super().copy_source_files(writer, directory)  # writes Brian2's queue into brianlib/spikequeue.h
+        target.write_text(ours)
+        if previous is not None and previous[0] == ours:
+            # unchanged: keep the old time stamp so that make does not recompile the synaptic code
+            os.utime(target, ns=(previous[1], previous[1]))
+
+
+def post_indices_variable(synapses) -> str:
+    """Name of the environment variable that points the compiled program to new post indices."""
+    return _ENV_PREFIX + synapses.name
+
+
+def runtime_post_indices(synapses) -> None:
+    """Let the compiled program replace ``synapses``' postsynaptic indices at run time.
+
+    Call after ``connect()`` and before the values that depend on the layout are set (for instance right
+    after ``device.apply_run_args()``). At run time, if the environment variable
+    :func:`post_indices_variable` names a file of ``int32`` values (one per synapse), the program reads
+    the postsynaptic index of every synapse from it; otherwise the connect() order stays. The
+    presynaptic indices never change, so a file may only permute postsynaptic partners among the synapses
+    of each presynaptic neuron (the caller checks this: see :func:`delay_sorted_order`).
+    """
+    from brian2 import get_device
+
+    device = get_device()
+    if not isinstance(device, CPPStandaloneDevice):
+        raise TypeError(f"runtime_post_indices needs a C++ standalone device, not {type(device).__name__}")
+    array = device.get_array_name(synapses.variables["_synaptic_post"], access_data=False)
+    variable = post_indices_variable(synapses)
+    code = f"""
+{{
+    const char *_bioneuro_path = std::getenv("{variable}");
+    if (_bioneuro_path != NULL && _bioneuro_path[0] != '\\0')
+    {{
+        std::ifstream _bioneuro_file(_bioneuro_path, std::ios::binary | std::ios::ate);
+        const std::streamsize _expected = (std::streamsize)(brian::{array}.size() * sizeof(int32_t));
+        if (!_bioneuro_file.is_open() || _bioneuro_file.tellg() != _expected)
+        {{
+            std::cerr << "bioneuro: cannot read " << _expected << " bytes of post indices from "
+                      << _bioneuro_path << std::endl;
+            std::exit(3);
+        }}
+        _bioneuro_file.seekg(0);
+        _bioneuro_file.read(reinterpret_cast<char *>(&brian::{array}[0]), _expected);
+    }}
+}}
+"""
+    device.insert_code("main", code)
+
+
+def delay_sorted_order(pre: np.ndarray, post: np.ndarray, delay_steps: np.ndarray) -> np.ndarray:
+    """Permutation that sorts synapses by (pre, delay step, post), for :func:`runtime_post_indices`.
+
+    Parameters
+    ----------
+    pre, post : ndarray of int
+        Pre- and postsynaptic indices in connect() order; ``pre`` must be non-decreasing (Brian2 creates
+        synapses presynaptic-major).
+    delay_steps : ndarray of int
+        Delay of each synapse in time steps, rounded as the spike queue rounds them.
+
+    Returns
+    -------
+    ndarray of int64
+        ``order`` such that the synapse at position ``k`` of the new layout is synapse ``order[k]`` of the
+        connect() layout: new post indices are ``post[order]``, a per-synapse value ``x`` is laid out as
+        ``x[order]`` and read back with ``x[order] = laid_out``.
+    """
+    pre = np.asarray(pre)
+    post = np.asarray(post)
+    delay_steps = np.asarray(delay_steps)
+    if not (pre.shape == post.shape == delay_steps.shape) or pre.ndim != 1:
+        raise ValueError("pre, post and delay_steps must be 1-D arrays of one length")
+    if np.any(np.diff(pre) < 0):
+        raise ValueError("synapses must be in presynaptic-major order (pre non-decreasing)")
+    order = np.lexsort((post, delay_steps, pre))
+    return order.astype(np.int64)
+
+
+all_devices[DEVICE_NAME] = BioneuroStandaloneDevice()
