@@ -13,4 +13,4 @@ for namespace, folder in MAPPED.items():
     packages += [namespace + found[len(folder):] for found in find_packages(include=[folder, folder + ".*"])]
 
 # C++ sources that bioneuro's standalone device copies into generated projects
-setup(packages=packages, package_dir=dict(MAPPED), package_data={"bioneuro.devices": ["*.h"]})
+setup(packages=packages, package_dir=dict(MAPPED), package_data={"bioneuro.devices": ["*.h", "templates/*.cpp"]})

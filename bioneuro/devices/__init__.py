@@ -18,6 +18,11 @@ measured on the Diehl & Cook network (``benchmarks/bench_diehl_cook.py``, ``resu
   which GCC does not use, so a state update touching many arrays (e.g. 8 in the Diehl & Cook excitatory
   neurons) was not vectorised at all.
 
+* its templates (``templates/`` in this package, tried before Brian2's) replace two of Brian2's:
+  ``threshold.cpp`` evaluates conditions in blocks of 64 neurons and scans the results a word at a time;
+  ``network.cpp`` keeps a clock index per object instead of rebuilding a set of clocks and reading the
+  process CPU clock at every time step.
+
 Everything else (code generation, templates, ``run_args``) is Brian2's. Select it with
 ``brian2.set_device("bioneuro_standalone", ...)`` or :class:`bioneuro.runner.StandaloneProject`.
 """
@@ -29,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
@@ -53,8 +59,27 @@ def _queue_header_text() -> str:
     return resources.files(__package__).joinpath(QUEUE_HEADER).read_text()
 
 
+class BioneuroCodeObject(CPPStandaloneCodeObject):
+    """Brian2's standalone code object; templates in ``bioneuro/devices/templates`` take precedence."""
+
+    templater = CPPStandaloneCodeObject.templater.derive("bioneuro.devices")
+
+
 class BioneuroStandaloneDevice(CPPStandaloneDevice):
     """Brian2's C++ standalone device with bioneuro's spike queue (see the module docstring)."""
+
+    def code_object_class(self, codeobj_class=None, fallback_pref=None):
+        return BioneuroCodeObject if codeobj_class is None else codeobj_class
+
+    def build(self, *args, **kwds):
+        from brian2 import prefs
+
+        if prefs.devices.cpp_standalone.openmp_threads:
+            raise ValueError(
+                "bioneuro_standalone runs on one thread (its network loop has no OpenMP support); set "
+                "prefs.devices.cpp_standalone.openmp_threads = 0 or use Brian2's 'cpp_standalone'"
+            )
+        return super().build(*args, **kwds)
 
     def copy_source_files(self, writer, directory):
         target = Path(directory, "brianlib", "spikequeue.h")
