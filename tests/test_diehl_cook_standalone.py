@@ -6,7 +6,7 @@ under the bioneuro cache folder, so later runs only regenerate code.
 
 import numpy as np
 import pytest
-from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
+from bioneuro.models.diehl_cook import DiehlCookParameters, evaluation, load_data
 from bioneuro.models.diehl_cook.network import initial_state
 from bioneuro.models.diehl_cook.training import CompiledNetwork, train_and_evaluate
 
@@ -41,6 +41,12 @@ def test_small_network_learns_well_above_chance(compiled, data):
     assert accuracy > 0.25, accuracy
     assert len(result.test_labels) == 300 and result.label_counts.shape == (400, 25)
     assert np.all(result.weights >= 0) and np.all(result.weights <= 1)
+    # every training image's counts are kept (sparse); an image is accepted with >= min_spikes spikes
+    # unless the retry cap forced it, so at most n_forced training images fall short
+    counts = evaluation.dense_counts(result.train_nonzero, result.train_neuron, result.train_count, 25)
+    assert counts.shape == (400, 25)
+    assert np.sum(counts.sum(axis=1) < SMALL.min_spikes) <= result.n_forced
+    assert counts.sum() > 400 * SMALL.min_spikes * 0.9
 
 
 def test_retry_rule_on_silent_input_is_bounded_and_normalises_to_78(compiled):
@@ -81,6 +87,8 @@ def test_resume_after_interruption_gives_identical_weights(compiled, data, tmp_p
     assert np.array_equal(resumed.weights, straight.weights)
     assert np.array_equal(resumed.theta, straight.theta)
     assert np.array_equal(resumed.test_predictions, straight.test_predictions)
+    for key in ("train_nonzero", "train_neuron", "train_count"):
+        assert np.array_equal(getattr(resumed, key), getattr(straight, key)), key
     other = DiehlCookParameters(
         n_neurons=25, chunk_images=50, n_train=100, n_label=50, n_test=50, dataset="embedded"
     )

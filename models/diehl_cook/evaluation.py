@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["assign_labels", "predict", "accuracy", "confusion_matrix", "chunk_spike_counts"]
+__all__ = ["assign_labels", "predict", "accuracy", "confusion_matrix", "chunk_spike_counts", "dense_counts"]
 
 
 def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -90,3 +90,12 @@ def chunk_spike_counts(
     np.add.at(counts, (window, np.asarray(spike_neurons, dtype=np.int64)), 1)
     counts[0] += carry
     return counts[:n_slots], counts[n_slots].copy()
+
+
+def dense_counts(nonzero: np.ndarray, neuron: np.ndarray, count: np.ndarray, n_neurons: int) -> np.ndarray:
+    """Images x neurons spike counts from the sparse training record (``train_spike_counts_*``)."""
+    nonzero = np.asarray(nonzero, dtype=np.int64)
+    rows = np.repeat(np.arange(len(nonzero)), nonzero)
+    dense = np.zeros((len(nonzero), n_neurons), dtype=np.int64)
+    dense[rows, np.asarray(neuron, dtype=np.int64)] = np.asarray(count, dtype=np.int64)
+    return dense

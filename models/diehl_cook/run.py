@@ -83,6 +83,10 @@ def execute(params: DiehlCookParameters, context) -> object:
             "assignments": result.assignments,
             "label_spike_counts": result.label_counts,
             "test_spike_counts": result.test_counts,
+            # every training image's counts, sparse: evaluation.dense_counts() restores the matrix
+            "train_spike_counts_nonzero": result.train_nonzero,
+            "train_spike_counts_neuron": result.train_neuron,
+            "train_spike_counts_count": result.train_count,
             "test_labels": result.test_labels,
             "test_predictions": result.test_predictions,
             "confusion_matrix": matrix,

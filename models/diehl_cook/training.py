@@ -75,6 +75,11 @@ class TrainingResult:
     assignments: np.ndarray
     label_counts: np.ndarray
     test_counts: np.ndarray
+    #: spike counts of every accepted training presentation, sparse (CSR rows = images in training order):
+    #: ``train_nonzero[k]`` neurons fired for image ``k``; ``train_neuron`` / ``train_count`` list them
+    train_nonzero: np.ndarray
+    train_neuron: np.ndarray
+    train_count: np.ndarray
     test_labels: np.ndarray
     test_predictions: np.ndarray
     history: np.ndarray  # (n_chunks, 2): images trained, running accuracy on that chunk
@@ -335,6 +340,9 @@ def train_and_evaluate(
         seconds = {name: float(run[f"seconds_{name}"]) for name in PHASES}
         shown = {name: int(run[f"shown_{name}"]) for name in PHASES}
         n_chunks_total = int(run["n_chunks_total"])
+        sparse = {
+            key: [run[f"train_{key}"]] if f"train_{key}" in run else [] for key in ("nonzero", "neuron", "count")
+        }
     else:
         state = initial_state(p, np.random.default_rng([seed, 1]))
         phase, position, chunk = 0, 0, 0
@@ -344,6 +352,7 @@ def train_and_evaluate(
         history, n_chunks_total = [], 0
         seconds = dict.fromkeys(PHASES, 0.0)
         shown = dict.fromkeys(PHASES, 0)
+        sparse = {"nonzero": [], "neuron": [], "count": []}
 
     total_images = sum(len(order) for _, order, _ in plan)
     done_images = sum(len(order) for _, order, _ in plan[:phase]) + position
@@ -384,6 +393,10 @@ def train_and_evaluate(
                 else:
                     acc = float("nan")
                 history.append((position + n_done, acc))
+                _, fired = np.nonzero(chunk_counts)
+                sparse["nonzero"].append(np.count_nonzero(chunk_counts, axis=1).astype(np.int32))
+                sparse["neuron"].append(fired.astype(np.uint16))
+                sparse["count"].append(chunk_counts[chunk_counts > 0].astype(np.uint16))
                 collected[name].extend(list(chunk_counts))
                 labels_seen[name].extend(chunk_labels.tolist())
                 del collected[name][:-_RUNNING_WINDOW]
@@ -413,6 +426,9 @@ def train_and_evaluate(
                     "history": np.asarray(history, dtype=np.float64).reshape(-1, 2),
                     "n_chunks_total": n_chunks_total,
                 }
+                for key in sparse:
+                    sparse[key] = [np.concatenate(sparse[key])] if sparse[key] else []
+                    run[f"train_{key}"] = sparse[key][0] if sparse[key] else np.zeros(0, np.int32)
                 for key_name in PHASES:
                     run[f"counts_{key_name}"] = np.asarray(collected[key_name], dtype=np.uint16).reshape(-1, n)
                     run[f"labels_{key_name}"] = np.asarray(labels_seen[key_name], dtype=np.int64)
@@ -433,6 +449,11 @@ def train_and_evaluate(
         evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
     )
     predictions = evaluation.predict(test_counts, assignments) if len(test_labels) else np.zeros(0, int)
+    dtypes = {"nonzero": np.int32, "neuron": np.uint16, "count": np.uint16}
+    train_sparse = {
+        key: np.concatenate(parts).astype(dtypes[key]) if parts else np.zeros(0, dtypes[key])
+        for key, parts in sparse.items()
+    }
     return TrainingResult(
         weights=state["syn.w"].reshape(N_INPUT, n),
         theta=state["exc.theta"],
@@ -440,6 +461,9 @@ def train_and_evaluate(
         assignments=assignments,
         label_counts=label_counts,
         test_counts=test_counts,
+        train_nonzero=train_sparse["nonzero"],
+        train_neuron=train_sparse["neuron"],
+        train_count=train_sparse["count"],
         test_labels=test_labels,
         test_predictions=predictions,
         history=np.asarray(history, dtype=np.float64).reshape(-1, 2),
