@@ -113,11 +113,15 @@ class CompiledNetwork:
         :meth:`run_chunk`.
     cache_dir : Path
         Root of build folders.
+    device : str
+        ``"bioneuro_standalone"`` (default, see :mod:`bioneuro.devices`) or Brian2's ``"cpp_standalone"``
+        (same model and generated code, Brian2's spike queue and templates: the benchmark's reference).
     """
 
-    def __init__(self, params: DiehlCookParameters, cache_dir: Path):
+    def __init__(self, params: DiehlCookParameters, cache_dir: Path, device: str = "bioneuro_standalone"):
         self.params = params
         self.cache_dir = Path(cache_dir)
+        self.device = device
         self.build_seconds = 0.0
         self._project = None
         self.handles = None
@@ -127,8 +131,8 @@ class CompiledNetwork:
     def __enter__(self) -> CompiledNetwork:
         from bioneuro.runner import StandaloneProject, structure_key
 
-        key = structure_key("diehl-cook", structure_of(self.params))
-        self._project = StandaloneProject(key, self.cache_dir, fast_math_link=True)
+        key = structure_key("diehl-cook", structure_of(self.params) | {"device": self.device})
+        self._project = StandaloneProject(key, self.cache_dir, fast_math_link=True, device=self.device)
         self._project.__enter__()
         try:
             self.handles = build_network(self.params)
