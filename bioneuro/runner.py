@@ -226,8 +226,14 @@ class StandaloneProject:
             extra[SEED_VARIABLE] = str(int(seed))
         previous = {name: os.environ.get(name) for name in extra}
         os.environ.update(extra)
+        device = b2.get_device()
         try:
-            b2.get_device().run(run_args=dict(run_args or {}), with_output=False)
+            device.run(run_args=dict(run_args or {}), with_output=False)
+        except RuntimeError as error:
+            # Brian2's message names only the folder; the program's own explanation is in stdout.txt
+            output = Path(device.results_dir or "", "stdout.txt")
+            said = output.read_text(errors="replace").strip()[-2000:] if output.is_file() else ""
+            raise RuntimeError(f"{error}; program output: {said or '(none)'}") from error
         finally:
             for name, value in previous.items():
                 if value is None:

@@ -123,10 +123,18 @@ def runtime_post_indices(synapses) -> None:
     {{
         std::ifstream _bioneuro_file(_bioneuro_path, std::ios::binary | std::ios::ate);
         const std::streamsize _expected = (std::streamsize)(brian::{array}.size() * sizeof(int32_t));
-        if (!_bioneuro_file.is_open() || _bioneuro_file.tellg() != _expected)
+        if (!_bioneuro_file.is_open())
         {{
-            std::cerr << "bioneuro: cannot read " << _expected << " bytes of post indices from "
-                      << _bioneuro_path << std::endl;
+            std::cout << "bioneuro: cannot open the post-index file " << _bioneuro_path << std::endl;
+            std::cerr << "bioneuro: cannot open the post-index file " << _bioneuro_path << std::endl;
+            std::exit(3);
+        }}
+        if (_bioneuro_file.tellg() != _expected)
+        {{
+            std::cout << "bioneuro: " << _bioneuro_path << " holds " << _bioneuro_file.tellg()
+                      << " bytes, expected " << _expected << " (one int32 per synapse)" << std::endl;
+            std::cerr << "bioneuro: " << _bioneuro_path << " holds " << _bioneuro_file.tellg()
+                      << " bytes, expected " << _expected << " (one int32 per synapse)" << std::endl;
             std::exit(3);
         }}
         _bioneuro_file.seekg(0);

@@ -6,7 +6,7 @@
 // appends each (source, delay) group to its bucket as one contiguous block copy. The buckets receive the
 // same synapse indices in the same order as Brian2's queue gives within each source, so the synaptic
 // code sees identical events; when synapses of one source and delay are adjacent in memory (see
-// bioneuro.devices.delay_sorted_layout) the synaptic code then walks memory in order.
+// bioneuro.devices.delay_sorted_order) the synaptic code then walks memory in order.
 #ifndef BIONEURO_SPIKEQUEUE_H
 #define BIONEURO_SPIKEQUEUE_H
 #include<iostream>

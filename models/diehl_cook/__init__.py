@@ -11,13 +11,18 @@ shown again. Neurons are labelled from training images with learning off; test i
 the class whose neurons respond most on average.
 
 Training runs as one compiled C++ standalone program (see :mod:`.network` and :mod:`.training`), chunked
-and checkpointed.
+and checkpointed, on bioneuro's device (:mod:`bioneuro.devices`: a block-copy spike queue, blocked
+thresholds, a lighter network loop); the input synapses are laid out sorted by delay at run time, which
+changes the memory order (and hence the order of floating-point additions into a conductance), not the
+model. ``CompiledNetwork(..., device="cpp_standalone")`` runs the same code on Brian2's own device.
 
 Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py``), with reasons
 -------------------------------------------------------------------------------------------------------
-1. Input spikes are Bernoulli draws per 0.5 ms step (the law of Brian's ``PoissonGroup``) from a
-   counter-based hash of (seed, chunk, neuron, step), not from Brian's generator: this keeps the seed out
-   of the compiled code and makes resumption exact. Statistically the same process.
+1. Input spikes follow the law of Brian's ``PoissonGroup`` (one Bernoulli trial of probability
+   ``rate*dt`` per 0.5 ms step), generated as geometric gaps between spikes (one uniform number per
+   spike, not one per neuron and step) from a counter-based hash of (seed, chunk, neuron, step), not from
+   Brian's generator: this keeps the seed out of the compiled code and makes resumption exact.
+   Statistically the same process.
 2. Refractoriness: Brian 1.4 applied the released code's multi-statement excitatory reset without holding
    ``v`` (only new spikes are blocked for 5 ms; the inhibitory scalar reset does hold ``v``). By default we
    hold the excitatory ``v`` at reset for the refractory period (``clamp_refractory_v=True``): without the
