@@ -106,3 +106,22 @@ def test_chunk_windows_include_preceding_rest():
 def test_parameters_reject_bad_values(change, message):
     with pytest.raises((ValueError, TypeError), match=message):
         DiehlCookParameters(**change)
+
+
+def test_runaway_detector_flags_diverged_states_only():
+    """Oracle: a state from initial_state() is sane; v of 1e6 V, a NaN conductance or inf weights are not."""
+    from bioneuro.models.diehl_cook.network import initial_state
+    from bioneuro.models.diehl_cook.training import RunawayError, check_state
+
+    params = DiehlCookParameters(n_neurons=10)
+    state = initial_state(params, np.random.default_rng(0))
+    check_state(state)  # passes
+    for key, value in (("exc.v", 1e6), ("inh.gi", np.nan), ("exc.ge", -2e4)):
+        broken = {name: np.array(array, copy=True) for name, array in state.items()}
+        broken[key][3] = value
+        with pytest.raises(RunawayError, match=key.replace(".", r"\.")):
+            check_state(broken)
+    broken = {name: np.array(array, copy=True) for name, array in state.items()}
+    broken["syn.w"][0] = np.inf
+    with pytest.raises(RunawayError, match="weights"):
+        check_state(broken)

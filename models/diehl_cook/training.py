@@ -45,6 +45,8 @@ __all__ = [
     "TrainingResult",
     "ChunkResult",
     "CompiledNetwork",
+    "RunawayError",
+    "check_state",
     "train_and_evaluate",
     "load_checkpoint",
 ]
@@ -205,6 +207,7 @@ class CompiledNetwork:
             Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
         new_state = read_state(h, order)
         new_state["syn.delay"] = state["syn.delay"]
+        check_state(new_state)
         pres_steps = int(round(float(p.presentation_time / p.dt)))
         slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
         spike_steps = np.round(np.asarray(h.spikes.t_[:]) / float(p.dt)).astype(np.int64)
@@ -227,6 +230,36 @@ class CompiledNetwork:
             slot_images=at_start,
             slot_accepted=accepted,
         )
+
+
+#: Bounds outside which the network has run away (forward Euler at dt 0.5 ms can diverge under very strong
+#: inhibition, see the model docstring): membrane potentials (V) and conductances (dimensionless).
+RUNAWAY_LIMITS = {"exc.v": 1.0, "inh.v": 1.0, "exc.ge": 1e4, "exc.gi": 1e4, "inh.ge": 1e4, "inh.gi": 1e4}
+
+
+class RunawayError(RuntimeError):
+    """The simulated network diverged (non-finite or absurd state at the end of a chunk)."""
+
+
+def check_state(state: dict) -> None:
+    """Raise :class:`RunawayError` if the state at the end of a chunk is not finite or out of bounds.
+
+    Checked after every chunk, so a diverging run stops within one chunk; the last checkpoint is the state
+    before the failing chunk.
+    """
+    for key, limit in RUNAWAY_LIMITS.items():
+        values = np.asarray(state[key], dtype=np.float64)
+        bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        if np.any(bad):
+            worst = values[bad][np.argmax(np.abs(np.nan_to_num(values[bad], nan=np.inf)))]
+            raise RunawayError(
+                f"the network ran away: {np.count_nonzero(bad)} values of {key} are non-finite or beyond "
+                f"+-{limit:g} (e.g. {worst:g}); forward Euler at dt 0.5 ms diverges under very strong "
+                "inhibition: keep clamp_refractory_v=true, reduce the inhibitory weight or use a smaller dt"
+            )
+    weights = np.asarray(state["syn.w"])
+    if not np.all(np.isfinite(weights)):
+        raise RunawayError("the network ran away: non-finite input weights")
 
 
 def _params_digest(params: DiehlCookParameters, seed: int, dataset: str) -> str:
