@@ -72,8 +72,8 @@ class DiehlCookParameters:
     refractory_exc: Quantity = _q(5 * ms, {"non_negative": True})
     #: Hold the excitatory v at reset during refractoriness. Brian 1.4 ran the released code WITHOUT this
     #: hold (multi-statement reset), but at dt 0.5 ms the 400-neuron network then ran away (Euler instability
-    #: under strong inhibition, seen here) while 100 neurons trained well (84.97 % with theta_plus 12.5 uV);
-    #: the default keeps the hold, with which 400 neurons reached 89.6 %. See the docstring, deviation 2.
+    #: under strong inhibition, seen here) while 100 neurons trained well (84.33 % with theta_plus 12.5 uV);
+    #: the default keeps the hold, with which 400 neurons reached 89.3 % in one epoch. See the docstring, deviation 2.
     clamp_refractory_v: bool = True
     # --- inhibitory neurons ---------------------------------------------------------------------------
     tau_membrane_inh: Quantity = _q(10 * ms, _POS)
