@@ -35,7 +35,7 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5):
     syn = b2.Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns)
     syn.connect()
     syn.w = w0
-    syn.tarr = -1e4 * b2.second
+    syn.tarr_step = -20_000_000  # last arrival 1e4 s in the past
     syn.delay = 0 * ms
     net = b2.Network(pre, post, syn)
     net.run((max(list(pre_times_ms) + list(post_times_ms)) + 5) * ms)

@@ -20,7 +20,7 @@ state) is passed as ``run_args``; everything in the generated code depends only 
   the state is stored in connect() order (input-major, ``index = i*n + j``) and permuted on the way in
   and out;
 * the presynaptic STDP trace of a synapse is ``exp((t_arrival - t)/tau_pre)`` of the last *arrival* of a
-  delayed input spike (nearest-spike traces are set to 1 at each spike, so this is exact); the two
+  delayed input spike (kept as an integer time step) (nearest-spike traces are set to 1 at each spike, so this is exact); the two
   postsynaptic traces live in the excitatory neurons.
 """
 
@@ -140,19 +140,21 @@ step = step*int(step < slot_steps)
 
 STDP_MODEL = """
 w : 1
-tarr : second
+tarr_step : integer
 input_delay : second (constant)
 """
 # Pre code runs when the delayed spike arrives: conductance first, then the arrival time becomes the
 # presynaptic trace (set to 1), then depression by the first postsynaptic trace (released code's sign).
+# The arrival time is kept as an integer time step, 4 bytes per synapse instead of 8: this loop runs ~0.9
+# million times per image and is limited by memory traffic (~10 % faster, interleaved A/B runs).
 STDP_ON_PRE = """
 ge_post += w
-tarr = t
+tarr_step = timestep(t, dt)
 w = clip(w - plastic_post*nu_pre*post1_post, 0, w_max)
 """
 # post2_post is read before the neuron's reset sets it to 1 (synapses run before resets): ``post2before``.
 STDP_ON_POST = """
-w = clip(w + plastic_post*nu_post*exp((tarr - t)/tau_pre)*post2_post, 0, w_max)
+w = clip(w + plastic_post*nu_post*exp((tarr_step*dt - t)/tau_pre)*post2_post, 0, w_max)
 """
 
 _UNIFORM_CPP = """
@@ -424,11 +426,13 @@ def read_state(handles: NetworkHandles, order: np.ndarray) -> dict[str, np.ndarr
     for name in CTRL_STATE:
         state[f"ctrl.{name}"] = np.asarray(getattr(handles.ctrl, name + "_")[:]).copy()
     state["ctrl.img_idx"] = np.asarray(handles.ctrl.img_idx_[:]).copy()
-    for name, key, offset in (("w_", "syn.w", 0.0), ("tarr_", "syn.tarr", shift)):
-        laid_out = np.asarray(getattr(handles.s_in, name)[:])
-        value = np.empty_like(laid_out)
+    dt = float(handles.exc.clock.dt)
+    for name, key in (("w", "syn.w"), ("tarr_step", "syn.tarr")):
+        laid_out = np.asarray(getattr(handles.s_in, name + "_")[:])
+        value = np.empty(laid_out.shape, dtype=np.float64)
         value[order] = laid_out
-        state[key] = value - offset
+        state[key] = value
+    state["syn.tarr"] = state["syn.tarr"] * dt - shift  # arrival time in s, relative to the next chunk
     return state
 
 
@@ -447,7 +451,11 @@ def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray], order:
     for name in CTRL_STATE:
         args[getattr(handles.ctrl, name)] = state[f"ctrl.{name}"]
     args[handles.s_in.w] = state["syn.w"][order]
-    args[handles.s_in.tarr] = state["syn.tarr"][order] * second
+    # arrival times (s) as time steps; before any arrival they lie far in the past (-1e4 s). Older than
+    # 1e5 s is clipped (the trace exp(-1e5 s / tau_pre) is 0 either way) to stay within int32.
+    dt = float(handles.exc.clock.dt)
+    arrival = np.maximum(state["syn.tarr"][order], -1e5)
+    args[handles.s_in.tarr_step] = np.round(arrival / dt).astype(np.int32)
     args[handles.s_in.input_delay] = state["syn.delay"][order] * second
     return args
 
