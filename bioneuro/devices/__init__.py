@@ -18,10 +18,11 @@ measured on the Diehl & Cook network (``benchmarks/bench_diehl_cook.py``, ``resu
   which GCC does not use, so a state update touching many arrays (e.g. 8 in the Diehl & Cook excitatory
   neurons) was not vectorised at all.
 
-* its templates (``templates/`` in this package, tried before Brian2's) replace two of Brian2's:
+* its templates (``templates/`` in this package, tried before Brian2's) replace three of Brian2's:
   ``threshold.cpp`` evaluates conditions in blocks of 64 neurons and scans the results a word at a time;
   ``network.cpp`` keeps a clock index per object instead of rebuilding a set of clocks and reading the
-  process CPU clock at every time step.
+  process CPU clock at every time step; ``synapses_classes.cpp`` hands the synaptic code the queue's
+  bucket instead of a copy of it (Brian2 gathers its per-thread queues into a new vector at every step).
 
 Everything else (code generation, templates, ``run_args``) is Brian2's. Select it with
 ``brian2.set_device("bioneuro_standalone", ...)`` or :class:`bioneuro.runner.StandaloneProject`.
