@@ -130,3 +130,28 @@ def test_compiled_and_runtime_baseline_agree_on_spike_counts(compiled, data, tmp
     # Same weights, no plasticity: only the Poisson realisation differs. Tolerance 30 % of the total.
     mean_compiled = float(np.mean(compiled_totals))
     assert mean_compiled == pytest.approx(baseline_total, rel=0.3), (compiled_totals, baseline_total)
+
+
+def test_recorded_raster_holds_every_counted_spike_and_does_not_perturb(compiled, data):
+    import dataclasses
+
+    params = DiehlCookParameters(
+        n_neurons=25, chunk_images=50, n_train=100, n_label=50, n_test=50, dataset="embedded"
+    )
+    common = dict(seed=4, cache_dir=default_cache_dir(), progress=False, compiled=compiled, checkpoint_dir=None)
+    plain = train_and_evaluate(params, data, **common)
+    recorded = train_and_evaluate(dataclasses.replace(params, record_spikes=True), data, **common)
+    assert len(plain.spike_steps) == 0
+    # recording is read-out only: same weights
+    assert np.array_equal(recorded.weights, plain.weights)
+    # every spike counted for an image (training, labelling, test) is in the raster; the raster also holds
+    # the spikes of repeated presentations and of the last rest, which no image counts
+    counted = (
+        evaluation.dense_counts(recorded.train_nonzero, recorded.train_neuron, recorded.train_count, 25).sum(0)
+        + recorded.label_counts.sum(0) + recorded.test_counts.sum(0)
+    )
+    in_raster = np.bincount(recorded.spike_neurons, minlength=25)
+    assert np.all(in_raster >= counted) and in_raster.sum() > 0
+    assert np.all(np.diff(recorded.spike_steps) >= 0)
+    # chunks of 50 slots of 1000 steps follow each other without gaps (retries use slots: >= 4 chunks)
+    assert recorded.spike_steps.max() < recorded.n_steps == recorded.n_chunks_run * 50 * 1000

@@ -50,6 +50,9 @@ class DiehlCookParameters:
     dataset: str = "mnist"
     data_dir: str = ""
     chunk_images: int = dataclasses.field(default=1000, metadata=_POS)
+    #: Also keep every excitatory spike of the whole run (neuron, time) in run.h5; by default only per-image
+    #: spike counts are kept (a raster grows with the number of images: ~12 spikes per image).
+    record_spikes: bool = False
     # --- input and retry rule -------------------------------------------------------------------------
     intensity: float = dataclasses.field(default=2.0, metadata=_POS)
     intensity_step: float = dataclasses.field(default=1.0, metadata=_POS)

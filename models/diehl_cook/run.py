@@ -35,7 +35,7 @@ def execute(params: DiehlCookParameters, context) -> object:
     Checkpoints go to ``<context.out_dir>/checkpoints``; the runner points ``out_dir`` at the interrupted
     run's folder on ``--resume``, and training continues from the last checkpoint found there.
     """
-    from bioneuro.io.record import RunRecord, SynapseWeights
+    from bioneuro.io.record import RunRecord, SpikeTrains, SynapseWeights
 
     data = load_data(params)  # fails before anything is written
     # The runner keeps <out_dir>/checkpoints of an interrupted run for --resume (then out_dir is that folder).
@@ -73,9 +73,17 @@ def execute(params: DiehlCookParameters, context) -> object:
         metrics[f"time_{phase}_s"] = round(seconds, 3)
         if shown:
             metrics[f"ms_per_presentation_{phase}"] = round(1e3 * seconds / shown, 3)
+    spikes = {}
+    if params.record_spikes:
+        dt = float(params.dt)
+        spikes["exc"] = SpikeTrains(
+            node_ids=result.spike_neurons, timestamps=result.spike_steps * dt * second, n_neurons=n,
+            t_start=0 * second, t_stop=result.n_steps * dt * second,
+        )
     return RunRecord(
         kind="model",
         name="diehl-cook",
+        spikes=spikes,
         weights={"input_exc": SynapseWeights(pre=pre, post=post, weights=result.weights.ravel())},
         arrays={
             "theta": result.theta * volt,

@@ -77,6 +77,11 @@ class TrainingResult:
     assignments: np.ndarray
     label_counts: np.ndarray
     test_counts: np.ndarray
+    #: every excitatory spike of the run when ``record_spikes`` is set (else empty): neuron and time step,
+    #: counted from the start of the run over all phases (chunks follow each other without gaps)
+    spike_neurons: np.ndarray
+    spike_steps: np.ndarray
+    n_steps: int  # time steps simulated in the whole run
     #: spike counts of every accepted training presentation, sparse (CSR rows = images in training order):
     #: ``train_nonzero[k]`` neurons fired for image ``k``; ``train_neuron`` / ``train_count`` list them
     train_nonzero: np.ndarray
@@ -103,6 +108,8 @@ class ChunkResult:
     n_presentations: int
     slot_images: np.ndarray  # image index (within the chunk) shown in each slot; >= n_images: idle
     slot_accepted: np.ndarray
+    spike_neurons: np.ndarray  # every excitatory spike of the chunk: neuron and time step within the chunk
+    spike_steps: np.ndarray
 
 
 class CompiledNetwork:
@@ -229,6 +236,8 @@ class CompiledNetwork:
             n_presentations=int(valid.sum()),
             slot_images=at_start,
             slot_accepted=accepted,
+            spike_neurons=np.asarray(h.spikes.i[:], dtype=np.int32).copy(),
+            spike_steps=spike_steps,
         )
 
 
@@ -360,6 +369,7 @@ def train_and_evaluate(
     plan = _phase_plan(p, data)
     n = p.n_neurons
     slots = p.chunk_images
+    steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
 
     checkpoint = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     if checkpoint is not None and checkpoint.is_file():
@@ -380,6 +390,7 @@ def train_and_evaluate(
         sparse = {
             key: [run[f"train_{key}"]] if f"train_{key}" in run else [] for key in ("nonzero", "neuron", "count")
         }
+        raster = {key: [run[f"raster_{key}"]] if f"raster_{key}" in run else [] for key in ("neuron", "step")}
     else:
         state = initial_state(p, np.random.default_rng([seed, 1]))
         phase, position, chunk = 0, 0, 0
@@ -390,6 +401,7 @@ def train_and_evaluate(
         seconds = dict.fromkeys(PHASES, 0.0)
         shown = dict.fromkeys(PHASES, 0)
         sparse = {"nonzero": [], "neuron": [], "count": []}
+        raster = {"neuron": [], "step": []}
 
     total_images = sum(len(order) for _, order, _ in plan)
     done_images = sum(len(order) for _, order, _ in plan[:phase]) + position
@@ -418,6 +430,9 @@ def train_and_evaluate(
             seconds[name] += time.perf_counter() - started
             carry = out.carry
             n_done = out.n_accepted
+            if p.record_spikes:
+                raster["neuron"].append(out.spike_neurons)
+                raster["step"].append(out.spike_steps + n_chunks_total * steps_per_chunk)
             shown[name] += out.n_presentations
             chunk_counts = out.counts.astype(np.uint16)
             chunk_labels = data_labels(plan, phase, data)[indices[:n_done]]
@@ -463,6 +478,9 @@ def train_and_evaluate(
                     "history": np.asarray(history, dtype=np.float64).reshape(-1, 2),
                     "n_chunks_total": n_chunks_total,
                 }
+                for key in raster:
+                    raster[key] = [np.concatenate(raster[key])] if raster[key] else []
+                    run[f"raster_{key}"] = raster[key][0] if raster[key] else np.zeros(0, np.int64)
                 for key in sparse:
                     sparse[key] = [np.concatenate(sparse[key])] if sparse[key] else []
                     run[f"train_{key}"] = sparse[key][0] if sparse[key] else np.zeros(0, np.int32)
@@ -491,6 +509,8 @@ def train_and_evaluate(
         key: np.concatenate(parts).astype(dtypes[key]) if parts else np.zeros(0, dtypes[key])
         for key, parts in sparse.items()
     }
+    spike_neurons = np.concatenate(raster["neuron"]).astype(np.int32) if raster["neuron"] else np.zeros(0, np.int32)
+    spike_steps = np.concatenate(raster["step"]).astype(np.int64) if raster["step"] else np.zeros(0, np.int64)
     return TrainingResult(
         weights=state["syn.w"].reshape(N_INPUT, n),
         theta=state["exc.theta"],
@@ -501,6 +521,9 @@ def train_and_evaluate(
         train_nonzero=train_sparse["nonzero"],
         train_neuron=train_sparse["neuron"],
         train_count=train_sparse["count"],
+        spike_neurons=spike_neurons,
+        spike_steps=spike_steps,
+        n_steps=n_chunks_total * steps_per_chunk,
         test_labels=test_labels,
         test_predictions=predictions,
         history=np.asarray(history, dtype=np.float64).reshape(-1, 2),
