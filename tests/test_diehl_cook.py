@@ -125,3 +125,45 @@ def test_runaway_detector_flags_diverged_states_only():
     broken["syn.w"][0] = np.inf
     with pytest.raises(RunawayError, match="weights"):
         check_state(broken)
+
+
+def test_exponential_euler_keeps_eulers_conductance_decay_and_exact_traces():
+    """Oracle: analytic per-step factors. Euler: ge decays by 1 - dt/tau; exponential Euler with the
+    derived time constant gives the same factor; the traces decay by exp(-dt/tau) under both."""
+    from bioneuro.models.diehl_cook.network import _decay_constants, euler_factor_time_constant
+
+    dt = 0.5 * ms
+    for tau in (1 * ms, 2 * ms, 20 * ms):
+        tau_eff = euler_factor_time_constant(tau, dt)
+        assert np.exp(-float(dt / tau_eff)) == pytest.approx(1 - float(dt / tau), rel=1e-12)
+    euler = _decay_constants(DiehlCookParameters())
+    exponential = _decay_constants(DiehlCookParameters(membrane_integration="exponential_euler"))
+    assert 1 - float(dt / euler["tau_ge"]) == pytest.approx(np.exp(-float(dt / exponential["tau_ge"])))
+    assert 1 - float(dt / euler["tau_gi"]) == pytest.approx(np.exp(-float(dt / exponential["tau_gi"])))
+    for name, tau in (("tau_post1_euler", 20 * ms), ("tau_post2_euler", 40 * ms)):
+        assert 1 - float(dt / euler[name]) == pytest.approx(np.exp(-float(dt / tau)), rel=1e-12)
+        assert exponential[name] == tau
+    with pytest.raises(ValueError, match="membrane_integration"):
+        DiehlCookParameters(membrane_integration="rk4")
+
+
+def test_exponential_euler_membrane_step_cannot_overshoot():
+    """Oracle: the exact solution of dv/dt = (E_eq - v)(1 + g)/tau stays between v and E_eq, while forward
+    Euler overshoots once g*dt/tau > 2 (the run-away of the released integration under strong inhibition)."""
+    import brian2 as b2
+
+    b2.start_scope()
+    g_inh = 1000.0  # summed inhibitory conductance (dimensionless, as in the model)
+    eqs = "dv/dt = ((-65*mV - v) + gi*(-100*mV - v))/(100*ms) : volt\ngi : 1"
+    results = {}
+    for method in ("euler", "exponential_euler"):
+        group = b2.NeuronGroup(1, eqs, method=method, dt=0.5 * ms)
+        group.v = -50 * b2.mV
+        group.gi = g_inh
+        b2.Network(group).run(0.5 * ms)
+        results[method] = float(group.v[0])
+    equilibrium = (-0.065 + g_inh * -0.100) / (1 + g_inh)
+    assert equilibrium <= results["exponential_euler"] <= -0.050
+    # forward Euler: v + dt/tau*((E_L - v) + g*(E_I - v)) = -50 mV + 0.005*(-15 - 50000) mV, far beyond E_I
+    assert results["euler"] == pytest.approx(-0.300075, rel=1e-9)
+    assert results["euler"] < -0.100

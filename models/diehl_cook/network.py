@@ -256,6 +256,31 @@ def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
     return dt / (1 - np.exp(-float(dt / tau)))
 
 
+def euler_factor_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
+    """Time constant whose exact decay over ``dt`` equals forward Euler's factor ``1 - dt/tau``."""
+    return -dt / np.log(1 - float(dt / tau))
+
+
+def _decay_constants(p: DiehlCookParameters) -> dict:
+    """Time constants of the decaying variables for the chosen integration.
+
+    With Euler (released code): the conductances decay by ``1 - dt/tau`` per step, the STDP traces by
+    exactly ``exp(-dt/tau)`` (see :func:`trace_time_constant`). With exponential Euler every decay is exact,
+    so the conductances get the time constants that reproduce Euler's per-step factors.
+    """
+    if p.membrane_integration == "euler":
+        return {
+            "tau_ge": p.tau_ge, "tau_gi": p.tau_gi,
+            "tau_post1_euler": trace_time_constant(p.tau_post1, p.dt),
+            "tau_post2_euler": trace_time_constant(p.tau_post2, p.dt),
+        }
+    return {
+        "tau_ge": euler_factor_time_constant(p.tau_ge, p.dt),
+        "tau_gi": euler_factor_time_constant(p.tau_gi, p.dt),
+        "tau_post1_euler": p.tau_post1, "tau_post2_euler": p.tau_post2,
+    }
+
+
 def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     """The fields that enter the generated code, as strings (the build key)."""
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
@@ -298,9 +323,8 @@ def namespace(params: DiehlCookParameters) -> dict:
         "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_plus,
         "tau_theta": p.tau_theta, "v_rest_i": p.v_rest_inh, "v_reset_i": p.v_reset_inh,
         "v_thresh_i": p.v_threshold_inh, "tau_i": p.tau_membrane_inh, "E_exc": p.E_exc,
-        "E_inh_e": p.E_inh_exc, "E_inh_i": p.E_inh_inh, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi,
-        "tau_post1_euler": trace_time_constant(p.tau_post1, p.dt),
-        "tau_post2_euler": trace_time_constant(p.tau_post2, p.dt),
+        "E_inh_e": p.E_inh_exc, "E_inh_i": p.E_inh_inh,
+        **_decay_constants(p),
         "tau_pre": p.tau_pre, "nu_pre": p.nu_pre, "nu_post": p.nu_post, "w_max": p.w_max,
         "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
         "pres_steps": int(round(float(p.presentation_time / p.dt))),
@@ -340,11 +364,11 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     exc_equations = EXC_EQS if p.clamp_refractory_v else EXC_EQS.replace(" (unless refractory)", "", 1)
     exc = b2.NeuronGroup(
         n, exc_equations, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
-        method="euler", namespace=ns, name="dc_exc",
+        method=p.membrane_integration, namespace=ns, name="dc_exc",
     )
     inh = b2.NeuronGroup(
         n, INH_EQS, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
-        method="euler", namespace=ns, name="dc_inh",
+        method=p.membrane_integration, namespace=ns, name="dc_inh",
     )
 
     s_in = b2.Synapses(

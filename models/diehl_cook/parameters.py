@@ -22,7 +22,7 @@ def _q(value: Quantity, metadata: dict | None = None) -> dataclasses.Field:
 STRUCTURE_FIELDS = (
     "n_neurons", "chunk_images", "dt", "presentation_time", "rest_time",
     "tau_membrane_exc", "v_rest_exc", "v_reset_exc", "v_threshold_exc", "theta_offset", "theta_plus",
-    "tau_theta", "refractory_exc", "clamp_refractory_v", "tau_membrane_inh", "v_rest_inh", "v_reset_inh", "v_threshold_inh",
+    "tau_theta", "refractory_exc", "clamp_refractory_v", "membrane_integration", "tau_membrane_inh", "v_rest_inh", "v_reset_inh", "v_threshold_inh",
     "refractory_inh", "E_exc", "E_inh_exc", "E_inh_inh", "tau_ge", "tau_gi", "w_exc_inh", "w_inh_exc",
     "max_delay", "tau_pre", "tau_post1", "tau_post2", "nu_pre", "nu_post", "w_max", "weight_total",
 )
@@ -78,6 +78,14 @@ class DiehlCookParameters:
     #: under strong inhibition, seen here) while 100 neurons trained well (84.33 % with theta_plus 12.5 uV);
     #: the default keeps the hold, with which 400 neurons reached 89.3 % in one epoch. See the docstring, deviation 2.
     clamp_refractory_v: bool = True
+    #: "euler" (the released code's forward Euler for every variable) or "exponential_euler": v is
+    #: integrated exactly over a step for the step's conductances, which cannot overshoot; the synaptic
+    #: conductances then decay with time constants that give Euler's per-step factors (1 - dt/tau), so the
+    #: drive per input spike is the released one, and the STDP traces decay exactly. Forward Euler at
+    #: dt 0.5 ms overshoots once the summed inhibitory conductance exceeds ~2*tau/dt = 400 (hundreds of
+    #: inhibitory spikes at once): then every neuron fires at its refractory limit and the thresholds explode
+    #: (seen: 400 neurons, seed 2, after ~3,300 images; the run stops with a RunawayError).
+    membrane_integration: str = "euler"
     # --- inhibitory neurons ---------------------------------------------------------------------------
     tau_membrane_inh: Quantity = _q(10 * ms, _POS)
     v_rest_inh: Quantity = _q(-60 * mV)
@@ -105,6 +113,11 @@ class DiehlCookParameters:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.membrane_integration not in ("euler", "exponential_euler"):
+            raise ValueError(
+                "membrane_integration must be 'euler' or 'exponential_euler', "
+                f"got {self.membrane_integration!r}"
+            )
         if self.dataset not in ("mnist", "embedded"):
             raise ValueError(f"dataset must be 'mnist' or 'embedded', got {self.dataset!r}")
         for name in ("n_neurons", "n_train", "epochs", "n_label", "n_test", "chunk_images"):

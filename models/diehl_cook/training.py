@@ -221,6 +221,11 @@ class CompiledNetwork:
         counts, carry = evaluation.chunk_spike_counts(
             spike_steps, h.spikes.i[:], n, slots, pres_steps, slot_steps, carry
         )
+        if len(counts) and counts.sum(axis=1).max() > RUNAWAY_SPIKES_PER_NEURON * n:
+            raise RunawayError(
+                f"the network ran away: a presentation evoked {int(counts.sum(axis=1).max())} excitatory "
+                f"spikes ({n} neurons); {_ADVICE}"
+            )
         at_start = np.asarray(h.slots.img_idx[0][:], dtype=np.int64)
         after = np.append(at_start[1:], int(new_state["ctrl.img_idx"][0]))
         accepted = after > at_start
@@ -243,7 +248,18 @@ class CompiledNetwork:
 
 #: Bounds outside which the network has run away (forward Euler at dt 0.5 ms can diverge under very strong
 #: inhibition, see the model docstring): membrane potentials (V) and conductances (dimensionless).
-RUNAWAY_LIMITS = {"exc.v": 1.0, "inh.v": 1.0, "exc.ge": 1e4, "exc.gi": 1e4, "inh.ge": 1e4, "inh.gi": 1e4}
+RUNAWAY_LIMITS = {
+    "exc.v": 1.0, "inh.v": 1.0, "exc.ge": 1e4, "exc.gi": 1e4, "inh.ge": 1e4, "inh.gi": 1e4,
+    # 0.5 V of threshold increase is 10,000 spikes of one neuron at theta_plus 0.05 mV (normal: 20-40 mV)
+    "exc.theta": 0.5,
+}
+#: Spikes per neuron in one presentation above which the network has run away (normal: ~0.03)
+RUNAWAY_SPIKES_PER_NEURON = 20
+_ADVICE = (
+    "forward Euler at dt 0.5 ms diverges under very strong inhibition: use "
+    "--set membrane_integration=exponential_euler (or keep clamp_refractory_v=true, reduce the inhibitory "
+    "weight or use a smaller dt)"
+)
 
 
 class RunawayError(RuntimeError):
@@ -263,8 +279,7 @@ def check_state(state: dict) -> None:
             worst = values[bad][np.argmax(np.abs(np.nan_to_num(values[bad], nan=np.inf)))]
             raise RunawayError(
                 f"the network ran away: {np.count_nonzero(bad)} values of {key} are non-finite or beyond "
-                f"+-{limit:g} (e.g. {worst:g}); forward Euler at dt 0.5 ms diverges under very strong "
-                "inhibition: keep clamp_refractory_v=true, reduce the inhibitory weight or use a smaller dt"
+                f"+-{limit:g} (e.g. {worst:g}); {_ADVICE}"
             )
     weights = np.asarray(state["syn.w"])
     if not np.all(np.isfinite(weights)):
