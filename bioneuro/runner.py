@@ -154,8 +154,8 @@ class StandaloneProject:
         Also link with ``-ffast-math`` so denormals are flushed to zero (see PERFORMANCE notes in the
         Diehl & Cook model); compilation already uses it.
     device : str
-        ``"bioneuro_standalone"`` (Brian2's C++ standalone with bioneuro's spike queue, see
-        :mod:`bioneuro.devices`) or Brian2's own ``"cpp_standalone"``.
+        ``"bioneuro_standalone"`` (Brian2's C++ standalone with bioneuro's spike queue, templates and
+        compiler flags, see :mod:`bioneuro.devices`) or Brian2's own ``"cpp_standalone"``.
     """
 
     def __init__(
@@ -178,7 +178,6 @@ class StandaloneProject:
         self.build_seconds = 0.0
         self._lock = None
         self._saved_link_args = None
-        self._saved_gcc_args = None
 
     def __enter__(self) -> StandaloneProject:
         from brian2.utils.filelock import FileLock
@@ -187,13 +186,8 @@ class StandaloneProject:
         self._lock = FileLock(str(self.directory) + ".lock")
         self._lock.acquire()
         self._saved_link_args = list(b2.prefs.codegen.cpp.extra_link_args)
-        self._saved_gcc_args = list(b2.prefs.codegen.cpp.extra_compile_args_gcc)
         if self.fast_math_link and "-ffast-math" not in self._saved_link_args:
             b2.prefs.codegen.cpp.extra_link_args = self._saved_link_args + ["-ffast-math"]
-        if self.device != "cpp_standalone":
-            from bioneuro.devices import GCC_EXTRA_ARGS
-
-            b2.prefs.codegen.cpp.extra_compile_args_gcc = self._saved_gcc_args + list(GCC_EXTRA_ARGS)
         b2.set_device(self.device, directory=str(self.directory), build_on_run=False)
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
         b2.start_scope()
@@ -247,7 +241,6 @@ class StandaloneProject:
             b2.get_device().reinit()
             b2.set_device("runtime")
             b2.prefs.codegen.cpp.extra_link_args = self._saved_link_args
-            b2.prefs.codegen.cpp.extra_compile_args_gcc = self._saved_gcc_args
         finally:
             if self._lock is not None:
                 self._lock.release()

@@ -125,6 +125,13 @@ def test_runaway_detector_flags_diverged_states_only():
     broken["syn.w"][0] = np.inf
     with pytest.raises(RunawayError, match="weights"):
         check_state(broken)
+    # a presentation with more than RUNAWAY_SPIKES_PER_NEURON spikes per neuron (normal: ~0.03)
+    counts = np.zeros((3, 10), dtype=np.int64)
+    counts[1] = 20  # 200 spikes from 10 neurons: at the limit, accepted
+    check_state(state, counts)
+    counts[2, 0] = 201
+    with pytest.raises(RunawayError, match="evoked 201 excitatory spikes"):
+        check_state(state, counts)
 
 
 def test_exponential_euler_keeps_eulers_conductance_decay_and_exact_traces():

@@ -44,6 +44,7 @@ __all__ = [
     "GCC_EXTRA_ARGS",
     "BioneuroStandaloneDevice",
     "QUEUE_HEADER",
+    "queue_header_text",
     "runtime_post_indices",
     "post_indices_variable",
     "delay_sorted_order",
@@ -52,12 +53,28 @@ __all__ = [
 DEVICE_NAME = "bioneuro_standalone"
 QUEUE_HEADER = "spikequeue.h"
 _ENV_PREFIX = "BIONEURO_POST_INDICES_"
-#: GCC options added by :class:`bioneuro.runner.StandaloneProject` on this device (see the module docstring)
+#: GCC options this device adds to every build (see the module docstring)
 GCC_EXTRA_ARGS = ("--param=vect-max-version-for-alias-checks=64",)
 
 
-def _queue_header_text() -> str:
+def queue_header_text() -> str:
+    """Source of bioneuro's spike queue (models put it in their build keys)."""
     return resources.files(__package__).joinpath(QUEUE_HEADER).read_text()
+
+
+def _vectoriser_flags() -> list[str]:
+    """:data:`GCC_EXTRA_ARGS` when the compiler is GCC-like and accepts them (checked as Brian2 checks its own)."""
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    from brian2.codegen.cpp_prefs import get_compiler_and_args, has_flag
+
+    compiler, _ = get_compiler_and_args()
+    if compiler not in ("gcc", "unix"):
+        return []
+    compiler_object = new_compiler(compiler=compiler, verbose=0)
+    customize_compiler(compiler_object)
+    return [flag for flag in GCC_EXTRA_ARGS if has_flag(compiler_object, flag)]
 
 
 class BioneuroCodeObject(CPPStandaloneCodeObject):
@@ -80,11 +97,14 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
                 "bioneuro_standalone runs on one thread (its network loop has no OpenMP support); set "
                 "prefs.devices.cpp_standalone.openmp_threads = 0 or use Brian2's 'cpp_standalone'"
             )
+        for flag in _vectoriser_flags():
+            if flag not in self.extra_compile_args:
+                self.extra_compile_args.append(flag)
         return super().build(*args, **kwds)
 
     def copy_source_files(self, writer, directory):
         target = Path(directory, "brianlib", "spikequeue.h")
-        ours = _queue_header_text()
+        ours = queue_header_text()
         previous = None
         if target.exists():
             previous = (target.read_text(), target.stat().st_mtime_ns)

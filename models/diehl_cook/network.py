@@ -52,7 +52,7 @@ __all__ = [
     "build_network",
     "structure_of",
     "trace_time_constant",
-    "dc_uniform",
+    "dc_gap",
 ]
 
 N_INPUT = 784
@@ -206,16 +206,6 @@ def _uniform_numpy(key, index, step):
     return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
 
 
-dc_uniform = b2.Function(
-    _uniform_numpy,
-    arg_units=[1, 1, 1],
-    return_unit=1,
-    arg_types=["integer", "integer", "integer"],
-    return_type="float",
-    stateless=True,
-)
-dc_uniform.implementations.add_implementation("cpp", _UNIFORM_CPP, name="dc_uniform")
-
 _NEVER = 1 << 30
 
 
@@ -238,13 +228,6 @@ dc_gap = b2.Function(
     stateless=True,
 )
 dc_gap.implementations.add_implementation("cpp", _GAP_CPP, name="dc_gap")
-
-
-def devices_text() -> str:
-    """Source of bioneuro's spike queue: part of the build key (a new queue means a new build)."""
-    from importlib import resources
-
-    return resources.files(devices).joinpath(devices.QUEUE_HEADER).read_text()
 
 
 def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
@@ -286,7 +269,7 @@ def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
                            INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
                            STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, _GAP_CPP,
-                           devices_text()])
+                           devices.queue_header_text()])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
         "code": "diehl-cook-v3",

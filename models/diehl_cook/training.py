@@ -214,18 +214,13 @@ class CompiledNetwork:
             Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
         new_state = read_state(h, order)
         new_state["syn.delay"] = state["syn.delay"]
-        check_state(new_state)
         pres_steps = int(round(float(p.presentation_time / p.dt)))
         slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
         spike_steps = np.round(np.asarray(h.spikes.t_[:]) / float(p.dt)).astype(np.int64)
         counts, carry = evaluation.chunk_spike_counts(
             spike_steps, h.spikes.i[:], n, slots, pres_steps, slot_steps, carry
         )
-        if len(counts) and counts.sum(axis=1).max() > RUNAWAY_SPIKES_PER_NEURON * n:
-            raise RunawayError(
-                f"the network ran away: a presentation evoked {int(counts.sum(axis=1).max())} excitatory "
-                f"spikes ({n} neurons); {_ADVICE}"
-            )
+        check_state(new_state, counts)
         at_start = np.asarray(h.slots.img_idx[0][:], dtype=np.int64)
         after = np.append(at_start[1:], int(new_state["ctrl.img_idx"][0]))
         accepted = after > at_start
@@ -266,12 +261,22 @@ class RunawayError(RuntimeError):
     """The simulated network diverged (non-finite or absurd state at the end of a chunk)."""
 
 
-def check_state(state: dict) -> None:
-    """Raise :class:`RunawayError` if the state at the end of a chunk is not finite or out of bounds.
+def check_state(state: dict, counts: np.ndarray | None = None) -> None:
+    """Raise :class:`RunawayError` if the state at the end of a chunk is not finite or out of bounds, or a
+    presentation of the chunk (``counts``: slots x neurons) evoked more than
+    :data:`RUNAWAY_SPIKES_PER_NEURON` spikes per neuron.
 
     Checked after every chunk, so a diverging run stops within one chunk; the last checkpoint is the state
     before the failing chunk.
     """
+    if counts is not None and len(counts):
+        most = int(np.asarray(counts).sum(axis=1).max())
+        n_neurons = np.asarray(counts).shape[1]
+        if most > RUNAWAY_SPIKES_PER_NEURON * n_neurons:
+            raise RunawayError(
+                f"the network ran away: a presentation evoked {most} excitatory spikes ({n_neurons} neurons); "
+                f"{_ADVICE}"
+            )
     for key, limit in RUNAWAY_LIMITS.items():
         values = np.asarray(state[key], dtype=np.float64)
         bad = ~np.isfinite(values) | (np.abs(values) > limit)
@@ -284,6 +289,19 @@ def check_state(state: dict) -> None:
     weights = np.asarray(state["syn.w"])
     if not np.all(np.isfinite(weights)):
         raise RunawayError("the network ran away: non-finite input weights")
+
+
+#: Arrays that grow over the whole run, with their stored types: per-image training counts (sparse rows) and,
+#: with ``record_spikes``, the excitatory raster. Appended chunk by chunk, joined for checkpoints and results.
+_KEPT = {
+    "train_nonzero": np.int32, "train_neuron": np.uint16, "train_count": np.uint16,
+    "raster_neuron": np.int32, "raster_step": np.int64,
+}
+
+
+def _joined(kept: dict[str, list[np.ndarray]], key: str) -> np.ndarray:
+    parts = kept[key]
+    return np.concatenate(parts).astype(_KEPT[key]) if parts else np.zeros(0, _KEPT[key])
 
 
 def _params_digest(params: DiehlCookParameters, seed: int, dataset: str) -> str:
@@ -402,10 +420,7 @@ def train_and_evaluate(
         seconds = {name: float(run[f"seconds_{name}"]) for name in PHASES}
         shown = {name: int(run[f"shown_{name}"]) for name in PHASES}
         n_chunks_total = int(run["n_chunks_total"])
-        sparse = {
-            key: [run[f"train_{key}"]] if f"train_{key}" in run else [] for key in ("nonzero", "neuron", "count")
-        }
-        raster = {key: [run[f"raster_{key}"]] if f"raster_{key}" in run else [] for key in ("neuron", "step")}
+        kept = {key: [run[key]] if key in run else [] for key in _KEPT}
     else:
         state = initial_state(p, np.random.default_rng([seed, 1]))
         phase, position, chunk = 0, 0, 0
@@ -415,8 +430,7 @@ def train_and_evaluate(
         history, n_chunks_total = [], 0
         seconds = dict.fromkeys(PHASES, 0.0)
         shown = dict.fromkeys(PHASES, 0)
-        sparse = {"nonzero": [], "neuron": [], "count": []}
-        raster = {"neuron": [], "step": []}
+        kept = {key: [] for key in _KEPT}
 
     total_images = sum(len(order) for _, order, _ in plan)
     done_images = sum(len(order) for _, order, _ in plan[:phase]) + position
@@ -446,8 +460,8 @@ def train_and_evaluate(
             carry = out.carry
             n_done = out.n_accepted
             if p.record_spikes:
-                raster["neuron"].append(out.spike_neurons)
-                raster["step"].append(out.spike_steps + n_chunks_total * steps_per_chunk)
+                kept["raster_neuron"].append(out.spike_neurons)
+                kept["raster_step"].append(out.spike_steps + n_chunks_total * steps_per_chunk)
             shown[name] += out.n_presentations
             chunk_counts = out.counts.astype(np.uint16)
             chunk_labels = data_labels(plan, phase, data)[indices[:n_done]]
@@ -461,9 +475,9 @@ def train_and_evaluate(
                     acc = float("nan")
                 history.append((position + n_done, acc))
                 _, fired = np.nonzero(chunk_counts)
-                sparse["nonzero"].append(np.count_nonzero(chunk_counts, axis=1).astype(np.int32))
-                sparse["neuron"].append(fired.astype(np.uint16))
-                sparse["count"].append(chunk_counts[chunk_counts > 0].astype(np.uint16))
+                kept["train_nonzero"].append(np.count_nonzero(chunk_counts, axis=1))
+                kept["train_neuron"].append(fired)
+                kept["train_count"].append(chunk_counts[chunk_counts > 0])
                 collected[name].extend(list(chunk_counts))
                 labels_seen[name].extend(chunk_labels.tolist())
                 del collected[name][:-_RUNNING_WINDOW]
@@ -493,12 +507,9 @@ def train_and_evaluate(
                     "history": np.asarray(history, dtype=np.float64).reshape(-1, 2),
                     "n_chunks_total": n_chunks_total,
                 }
-                for key in raster:
-                    raster[key] = [np.concatenate(raster[key])] if raster[key] else []
-                    run[f"raster_{key}"] = raster[key][0] if raster[key] else np.zeros(0, np.int64)
-                for key in sparse:
-                    sparse[key] = [np.concatenate(sparse[key])] if sparse[key] else []
-                    run[f"train_{key}"] = sparse[key][0] if sparse[key] else np.zeros(0, np.int32)
+                for key in kept:
+                    kept[key] = [_joined(kept, key)]
+                    run[key] = kept[key][0]
                 for key_name in PHASES:
                     run[f"counts_{key_name}"] = np.asarray(collected[key_name], dtype=np.uint16).reshape(-1, n)
                     run[f"labels_{key_name}"] = np.asarray(labels_seen[key_name], dtype=np.int64)
@@ -519,13 +530,6 @@ def train_and_evaluate(
         evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
     )
     predictions = evaluation.predict(test_counts, assignments) if len(test_labels) else np.zeros(0, int)
-    dtypes = {"nonzero": np.int32, "neuron": np.uint16, "count": np.uint16}
-    train_sparse = {
-        key: np.concatenate(parts).astype(dtypes[key]) if parts else np.zeros(0, dtypes[key])
-        for key, parts in sparse.items()
-    }
-    spike_neurons = np.concatenate(raster["neuron"]).astype(np.int32) if raster["neuron"] else np.zeros(0, np.int32)
-    spike_steps = np.concatenate(raster["step"]).astype(np.int64) if raster["step"] else np.zeros(0, np.int64)
     return TrainingResult(
         weights=state["syn.w"].reshape(N_INPUT, n),
         theta=state["exc.theta"],
@@ -533,11 +537,11 @@ def train_and_evaluate(
         assignments=assignments,
         label_counts=label_counts,
         test_counts=test_counts,
-        train_nonzero=train_sparse["nonzero"],
-        train_neuron=train_sparse["neuron"],
-        train_count=train_sparse["count"],
-        spike_neurons=spike_neurons,
-        spike_steps=spike_steps,
+        train_nonzero=_joined(kept, "train_nonzero"),
+        train_neuron=_joined(kept, "train_neuron"),
+        train_count=_joined(kept, "train_count"),
+        spike_neurons=_joined(kept, "raster_neuron"),
+        spike_steps=_joined(kept, "raster_step"),
         n_steps=n_chunks_total * steps_per_chunk,
         test_labels=test_labels,
         test_predictions=predictions,
