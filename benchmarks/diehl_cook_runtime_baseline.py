@@ -92,10 +92,15 @@ class RuntimeDiehlCook:
         }
         rng = np.random.default_rng(seed)
         self.inp = b2.PoissonGroup(784, np.zeros(784) * Hz, name="base_input")
+        exc_ns = dict(ns)
+        if p.membrane_integration == "exponential_euler":
+            # exact decays per step equal to forward Euler's factors 1 - dt/tau (as the model does)
+            for name, tau in (("tau_ge", p.tau_ge), ("tau_gi", p.tau_gi)):
+                exc_ns[name] = -p.dt / np.log(1 - float(p.dt / tau))
         self.exc = b2.NeuronGroup(
             n, BASE_EXC, threshold="v > theta - theta_offset + v_thresh_e",
             reset="v = v_reset_e; theta += plastic*theta_plus", refractory=p.refractory_exc,
-            method="euler", namespace=ns, name="base_exc",
+            method=p.membrane_integration, namespace=exc_ns, name="base_exc",
         )
         self.inh = b2.NeuronGroup(
             n, BASE_INH, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,

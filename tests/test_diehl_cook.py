@@ -7,12 +7,13 @@ from bioneuro.models.diehl_cook.network import _uniform_numpy, namespace, trace_
 from brian2 import ms
 
 
-def _stdp_run(pre_times_ms, post_times_ms, w0=0.5):
-    """Simulate one plastic synapse with the model's own STDP strings on the numpy runtime."""
+def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_euler"):
+    """Simulate one plastic synapse with the model's own STDP strings on the numpy runtime (the traces
+    integrated as the model integrates them with ``membrane_integration=integration``)."""
     import brian2 as b2
     from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
 
-    p = DiehlCookParameters()
+    p = DiehlCookParameters(membrane_integration=integration)
     b2.set_device("runtime")
     b2.prefs.codegen.target = "numpy"
     b2.start_scope()
@@ -28,7 +29,7 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5):
         plastic : 1 (shared)""",
         threshold=" or ".join(f"timestep(t, dt) == {s}" for s in steps),
         reset="post1 = 1\npost2 = 1",
-        method="euler",
+        method=integration,
         namespace=ns,
     )
     post.plastic = 1
@@ -42,20 +43,25 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5):
     return float(syn.w[0])
 
 
-def test_stdp_depression_on_presynaptic_spike_has_released_sign_and_size():
+INTEGRATIONS = pytest.mark.parametrize("integration", ["exponential_euler", "euler"])
+
+
+@INTEGRATIONS
+def test_stdp_depression_on_presynaptic_spike_has_released_sign_and_size(integration):
     # post at 5 ms, pre arrives at 25 ms: w -= nu_pre * post1 = 1e-4 * exp(-20/20) (released code).
-    w = _stdp_run([25.0], [5.0])
+    w = _stdp_run([25.0], [5.0], integration=integration)
     assert w == pytest.approx(0.5 - 1e-4 * np.exp(-1.0), rel=0, abs=1e-12)
 
 
-def test_stdp_triplet_potentiation_needs_earlier_postsynaptic_spike():
+@INTEGRATIONS
+def test_stdp_triplet_potentiation_needs_earlier_postsynaptic_spike(integration):
     # pre at 25 ms, post at 5 and 30 ms: depression at 25 ms, then potentiation at 30 ms by
     # nu_post * pre * post2before = 1e-2 * exp(-5/20) * exp(-25/40).
-    w = _stdp_run([25.0], [5.0, 30.0])
+    w = _stdp_run([25.0], [5.0, 30.0], integration=integration)
     expected = 0.5 - 1e-4 * np.exp(-1.0) + 1e-2 * np.exp(-5 / 20) * np.exp(-25 / 40)
     assert w == pytest.approx(expected, rel=0, abs=1e-12)
     # a single post spike after the pre spike (no earlier post spike): post2before = 0, no potentiation
-    assert _stdp_run([25.0], [30.0]) == pytest.approx(0.5, abs=1e-15)
+    assert _stdp_run([25.0], [30.0], integration=integration) == pytest.approx(0.5, abs=1e-15)
 
 
 def test_euler_trace_time_constant_decays_exactly():
@@ -143,7 +149,7 @@ def test_exponential_euler_keeps_eulers_conductance_decay_and_exact_traces():
     for tau in (1 * ms, 2 * ms, 20 * ms):
         tau_eff = euler_factor_time_constant(tau, dt)
         assert np.exp(-float(dt / tau_eff)) == pytest.approx(1 - float(dt / tau), rel=1e-12)
-    euler = _decay_constants(DiehlCookParameters())
+    euler = _decay_constants(DiehlCookParameters(membrane_integration="euler"))
     exponential = _decay_constants(DiehlCookParameters(membrane_integration="exponential_euler"))
     assert 1 - float(dt / euler["tau_ge"]) == pytest.approx(np.exp(-float(dt / exponential["tau_ge"])))
     assert 1 - float(dt / euler["tau_gi"]) == pytest.approx(np.exp(-float(dt / exponential["tau_gi"])))
@@ -152,6 +158,46 @@ def test_exponential_euler_keeps_eulers_conductance_decay_and_exact_traces():
         assert exponential[name] == tau
     with pytest.raises(ValueError, match="membrane_integration"):
         DiehlCookParameters(membrane_integration="rk4")
+
+
+def _refractory_membrane(separate_hold: bool) -> np.ndarray:
+    """Excitatory v (mV) of the model's equations under exponential Euler, driven by conductance kicks and
+    threshold crossings, with the refractory hold either Brian2's ``(unless refractory)`` or the model's
+    separate select after the update (``HOLD_CODE``)."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import EXC_EQS, EXC_RESET, EXC_THRESHOLD, HOLD_CODE
+
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    p = DiehlCookParameters()
+    b2.defaultclock.dt = p.dt
+    eqs = EXC_EQS.replace(" (unless refractory)", "") if separate_hold else EXC_EQS
+    group = b2.NeuronGroup(
+        3, eqs, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
+        method="exponential_euler", namespace=namespace(p),
+    )
+    if separate_hold:
+        group.run_regularly(HOLD_CODE.format(reset="v_reset_e"), when="groups", order=1)
+    group.theta = 20 * b2.mV
+    group.plastic = 1
+    group.v = [-60, -52, -70] * b2.mV
+    kicks = b2.NeuronGroup(1, "", threshold="timestep(t, dt) % 7 == 0", reset="")
+    drive = b2.Synapses(kicks, group, on_pre="ge_post += 4*(i_post + 1)\ngi_post += 0.5")
+    drive.connect()
+    monitor = b2.StateMonitor(group, "v", record=True)
+    b2.Network(group, kicks, drive, monitor).run(60 * ms)
+    return np.asarray(monitor.v / b2.mV)
+
+
+def test_separate_refractory_hold_equals_brian2_unless_refractory():
+    """Oracle: Brian2's own ``(unless refractory)`` formulation of the same equations. The model integrates
+    v in every step and selects the reset value while refractory (so that the exp vectorises); the values
+    must be identical, spikes (and hence refractory periods) included."""
+    ours = _refractory_membrane(separate_hold=True)
+    brian2s = _refractory_membrane(separate_hold=False)
+    assert np.array_equal(ours, brian2s)
+    assert np.all(np.sum(np.isclose(ours, -65.0, atol=1e-12), axis=1) >= 10)  # every neuron held at reset
 
 
 def test_exponential_euler_membrane_step_cannot_overshoot():

@@ -45,6 +45,8 @@ __all__ = [
     "BioneuroStandaloneDevice",
     "QUEUE_HEADER",
     "queue_header_text",
+    "vector_math_header_text",
+    "VECTOR_MATH_HEADER",
     "runtime_post_indices",
     "post_indices_variable",
     "delay_sorted_order",
@@ -52,6 +54,8 @@ __all__ = [
 
 DEVICE_NAME = "bioneuro_standalone"
 QUEUE_HEADER = "spikequeue.h"
+#: header included in every code object (see its comment): vectorised exp()/log() with GCC and glibc
+VECTOR_MATH_HEADER = "vector_math.h"
 _ENV_PREFIX = "BIONEURO_POST_INDICES_"
 #: GCC options this device adds to every build (see the module docstring)
 GCC_EXTRA_ARGS = ("--param=vect-max-version-for-alias-checks=64",)
@@ -60,6 +64,11 @@ GCC_EXTRA_ARGS = ("--param=vect-max-version-for-alias-checks=64",)
 def queue_header_text() -> str:
     """Source of bioneuro's spike queue (models put it in their build keys)."""
     return resources.files(__package__).joinpath(QUEUE_HEADER).read_text()
+
+
+def vector_math_header_text() -> str:
+    """Source of the header that declares glibc's vector variants of exp() and log() (see the header)."""
+    return resources.files(__package__).joinpath(VECTOR_MATH_HEADER).read_text()
 
 
 def _vectoriser_flags() -> list[str]:
@@ -86,6 +95,10 @@ class BioneuroCodeObject(CPPStandaloneCodeObject):
 class BioneuroStandaloneDevice(CPPStandaloneDevice):
     """Brian2's C++ standalone device with bioneuro's spike queue (see the module docstring)."""
 
+    def __init__(self):
+        super().__init__()
+        self.headers.append(f'"brianlib/bioneuro_{VECTOR_MATH_HEADER}"')
+
     def code_object_class(self, codeobj_class=None, fallback_pref=None):
         return BioneuroCodeObject if codeobj_class is None else codeobj_class
 
@@ -109,10 +122,18 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
         if target.exists():
             previous = (target.read_text(), target.stat().st_mtime_ns)
         super().copy_source_files(writer, directory)  # writes Brian2's queue into brianlib/spikequeue.h
-        target.write_text(ours)
-        if previous is not None and previous[0] == ours:
-            # unchanged: keep the old time stamp so that make does not recompile the synaptic code
-            os.utime(target, ns=(previous[1], previous[1]))
+        _write_keeping_time_stamp(target, ours, previous)
+        target = Path(directory, "brianlib", f"bioneuro_{VECTOR_MATH_HEADER}")
+        previous = (target.read_text(), target.stat().st_mtime_ns) if target.exists() else None
+        _write_keeping_time_stamp(target, vector_math_header_text(), previous)
+
+
+def _write_keeping_time_stamp(target: Path, text: str, previous: tuple[str, int] | None) -> None:
+    """Write ``text``; if it equals the ``previous`` (text, mtime), keep the old time stamp so that make
+    does not recompile what includes it."""
+    target.write_text(text)
+    if previous is not None and previous[0] == text:
+        os.utime(target, ns=(previous[1], previous[1]))
 
 
 def post_indices_variable(synapses) -> str:

@@ -78,6 +78,9 @@ post1 = 1
 post2 = 1
 """
 
+# v of a refractory neuron back to its reset value (an exact select: no arithmetic on either value)
+HOLD_CODE = "v = dc_select(not_refractory, v, {reset})"
+
 INH_EQS = """
 dv/dt = ((v_rest_i - v) + ge*(E_exc - v) + gi*(E_inh_i - v)) / tau_i : volt (unless refractory)
 dge/dt = -ge/tau_ge : 1
@@ -230,6 +233,22 @@ dc_gap = b2.Function(
 dc_gap.implementations.add_implementation("cpp", _GAP_CPP, name="dc_gap")
 
 
+def _select_numpy(condition, if_true, if_false):
+    return np.where(np.asarray(condition, dtype=bool), if_true, if_false)
+
+
+dc_select = b2.Function(
+    _select_numpy, arg_units=[1, None, "a"], arg_names=["condition", "a", "b"],
+    return_unit=lambda u_condition, u_a, u_b: u_a, arg_types=["boolean", "any", "any"],
+    return_type="highest", stateless=True,
+)
+dc_select.implementations.add_implementation(
+    "cpp",
+    "template <typename T> static inline T dc_select(const bool c, const T a, const T b) { return c ? a : b; }",
+    name="dc_select",
+)
+
+
 def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
     """Time constant that makes a forward-Euler step decay by exactly ``exp(-dt/tau)``.
 
@@ -268,8 +287,8 @@ def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     """The fields that enter the generated code, as strings (the build key)."""
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
                            INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
-                           STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, _GAP_CPP,
-                           devices.queue_header_text()])
+                           STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, HOLD_CODE, _GAP_CPP,
+                           devices.queue_header_text(), devices.vector_math_header_text()])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
         "code": "diehl-cook-v3",
@@ -312,7 +331,7 @@ def namespace(params: DiehlCookParameters) -> dict:
         "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
         "pres_steps": int(round(float(p.presentation_time / p.dt))),
         "slot_steps": int(round(float((p.presentation_time + p.rest_time) / p.dt))),
-        "dc_gap": dc_gap, "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
+        "dc_gap": dc_gap, "dc_select": dc_select, "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
     }
 
 
@@ -344,14 +363,23 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     inp.n_avail = b2.linked_var(ctrl, "n_avail", index=zeros)
     inp.run_regularly(INPUT_RATE_CODE, clock=slot_clock, when="start", order=0, name="dc_input_rate")
 
-    exc_equations = EXC_EQS if p.clamp_refractory_v else EXC_EQS.replace(" (unless refractory)", "", 1)
+    # With exponential Euler, v is integrated in every step and then held at its reset value while the
+    # neuron is refractory (HOLD_CODE, right after the state update): the same values as Brian2's
+    # "(unless refractory)", whose exp inside a branch the compiler does not vectorise.
+    separate_hold = p.membrane_integration == "exponential_euler"
+    exc_equations = EXC_EQS
+    if separate_hold or not p.clamp_refractory_v:
+        exc_equations = EXC_EQS.replace(" (unless refractory)", "", 1)
     exc = b2.NeuronGroup(
         n, exc_equations, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
         method=p.membrane_integration, namespace=ns, name="dc_exc",
     )
+    if separate_hold and p.clamp_refractory_v:
+        exc.run_regularly(HOLD_CODE.format(reset="v_reset_e"), when="groups", order=1, name="dc_exc_hold")
+    # The inhibitory neurons always use the released forward Euler (stable for them, see _INH_STABILITY).
     inh = b2.NeuronGroup(
         n, INH_EQS, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
-        method=p.membrane_integration, namespace=ns, name="dc_inh",
+        method="euler", namespace={**ns, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi}, name="dc_inh",
     )
 
     s_in = b2.Synapses(

@@ -78,16 +78,17 @@ class DiehlCookParameters:
     #: under strong inhibition, seen here) while 100 neurons trained well (84.33 % with theta_plus 12.5 uV);
     #: the default keeps the hold, with which 400 neurons reached 89.3 % in one epoch. See the docstring, deviation 2.
     clamp_refractory_v: bool = True
-    #: "euler" (default: the released code's forward Euler for every variable) or "exponential_euler": v is
-    #: integrated exactly over a step for the step's conductances, which cannot overshoot; the synaptic
-    #: conductances then decay with time constants that give Euler's per-step factors (1 - dt/tau), so the
-    #: drive per input spike is the released one, and the STDP traces decay exactly. Forward Euler at
-    #: dt 0.5 ms overshoots once the summed inhibitory conductance exceeds ~2*tau/dt = 400 (hundreds of
-    #: inhibitory spikes at once): then every neuron fires at its refractory limit and the thresholds explode
-    #: (seen: 400 neurons, seed 2, after ~3,300 images; the run stops with a RunawayError). Exponential Euler
-    #: does not run away (seeds 1 and 2: 89.58 % and 88.98 %) but its per-neuron exp is not vectorised by the
-    #: compiler: ~2x slower (14.9 vs 7.6 ms per presentation), hence not the default.
-    membrane_integration: str = "euler"
+    #: Integration of the excitatory membrane potential. "exponential_euler" (default): v is integrated exactly
+    #: over each step for the step's conductances, which cannot overshoot; the synaptic conductances decay with
+    #: time constants that give the released code's per-step Euler factors (1 - dt/tau), so an input spike
+    #: drives v as in the released code, and the STDP traces decay exactly. "euler": the released code's forward
+    #: Euler for every variable. At dt 0.5 ms forward Euler overshoots once the summed inhibitory conductance
+    #: exceeds ~2*tau/dt = 400 (hundreds of inhibitory spikes at once): every neuron then fires at its refractory
+    #: limit and the thresholds explode (seen: 400 neurons, seed 2, after ~3,300 images; the run stops with a
+    #: RunawayError). Exponential Euler trained seeds 1 and 2 (see results/diehl_cook/README.md). The inhibitory
+    #: neurons use forward Euler either way (stable for them: their conductance stays below ~10.4, see the
+    #: model docstring, deviation 8).
+    membrane_integration: str = "exponential_euler"
     # --- inhibitory neurons ---------------------------------------------------------------------------
     tau_membrane_inh: Quantity = _q(10 * ms, _POS)
     v_rest_inh: Quantity = _q(-60 * mV)

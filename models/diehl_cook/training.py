@@ -251,7 +251,8 @@ RUNAWAY_LIMITS = {
 #: Spikes per neuron in one presentation above which the network has run away (normal: ~0.03)
 RUNAWAY_SPIKES_PER_NEURON = 20
 _ADVICE = (
-    "forward Euler at dt 0.5 ms diverges under very strong inhibition: use "
+    "forward Euler (membrane_integration=euler) at dt 0.5 ms diverges under very strong inhibition: use the "
+    "default "
     "--set membrane_integration=exponential_euler (or keep clamp_refractory_v=true, reduce the inhibitory "
     "weight or use a smaller dt)"
 )
