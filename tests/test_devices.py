@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import brian2 as b2
 import numpy as np
@@ -254,6 +255,18 @@ def _build_network5() -> dict:
     return {"objects": [group], "group": group}
 
 
+# ------------------------------------------------------------------------------------------ network 6
+# exp() and log() in a loop the compiler can vectorise (an unconditional assignment over 1,000 neurons)
+N6 = 1000
+
+
+def _build_network6() -> dict:
+    group = b2.NeuronGroup(N6, "x : 1 (constant)\ny : 1\nz : 1", dt=DURATION, name="n6_math")
+    group.x = np.linspace(-40.0, 40.0, N6)
+    group.run_regularly("y = exp(x)\nz = log(1 + x*x)", name="n6_exp")
+    return {"objects": [group], "group": group}
+
+
 # ------------------------------------------------------------------------------------------ fixtures
 
 
@@ -280,12 +293,13 @@ def reference(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bioneuro(reference, tmp_path_factory):
-    """One bioneuro_standalone build of networks 1, 2, 3 and 5 (open for the whole module)."""
+    """One bioneuro_standalone build of networks 1, 2, 3, 5 and 6 (open for the whole module)."""
     cache = tmp_path_factory.mktemp("bioneuro_standalone")
     with StandaloneProject(structure_key("test-devices-bioneuro", {"n": N1}), cache,
                            device=DEVICE_NAME) as project:
         b2.defaultclock.dt = DT1
-        handles = {1: _build_network1(), 2: _build_network2(), 3: _build_network3(), 5: _build_network5()}
+        handles = {1: _build_network1(), 2: _build_network2(), 3: _build_network3(), 5: _build_network5(),
+                   6: _build_network6()}
         b2.get_device().apply_run_args()
         _after_run_args_network3(handles[3])
         b2.Network(*(obj for h in handles.values() for obj in h["objects"])).run(DURATION)
@@ -516,3 +530,23 @@ def test_dc_gap_cpp_equals_numpy(bioneuro, variant):
     expected = _gap_numpy(a["key"], np.arange(N5), a["step0"].astype(np.int64), a["p"])
     assert len(np.unique(expected)) > 1000  # gaps from 0 to "never"
     np.testing.assert_array_equal(cpp, expected)
+
+
+@pytest.mark.standalone
+def test_exp_and_log_vectorise_and_stay_accurate(bioneuro):
+    """Oracle: numpy's exp/log (correctly rounded to < 1 ulp) within 4 ulp, glibc's bound for its vector
+    variants; and, with GCC on x86-64 glibc, the compiled loop calls a vector variant (``_ZGV...``)."""
+    import platform
+
+    project, handles = bioneuro
+    group = handles[6]["group"]
+    project.run()
+    x = np.linspace(-40.0, 40.0, N6)
+    np.testing.assert_allclose(np.asarray(group.y[:]), np.exp(x), rtol=4 * np.finfo(float).eps, atol=0)
+    np.testing.assert_allclose(np.asarray(group.z[:]), np.log(1 + x * x), rtol=4 * np.finfo(float).eps,
+                               atol=0)
+    from bioneuro.devices import _vectoriser_flags
+
+    if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc" and _vectoriser_flags():
+        code = (Path(b2.get_device().project_dir) / "code_objects" / "n6_exp_codeobject.o").read_bytes()
+        assert b"_ZGV" in code and b"v_exp" in code and b"v_log" in code
