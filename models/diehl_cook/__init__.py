@@ -29,7 +29,7 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
    hold, the 400-neuron network ran away at dt 0.5 ms here (forward Euler unstable once the inhibitory
    conductance reaches ~1000, v exploding to 1e6 V after ~2,000 images), while with it 400 neurons reach
    89.3 % after one epoch. ``clamp_refractory_v=False`` is the released behaviour; with 100 neurons and ``theta_plus``
-   scaled to 12.5 uV it gave 84.33 % after one epoch. The released ``timer`` variable (``dtimer/dt = 100``)
+   scaled to 12.5 uV it gave 84.33 % after one epoch (83.53 % with the default exponential Euler). The released ``timer`` variable (``dtimer/dt = 100``)
    is replaced by Brian 2's refractoriness.
 3. The presynaptic trace is evaluated from the time of the last *arrival* of a delayed spike
    (``exp((t_arr - t)/tau_pre)``, exact for nearest-spike traces that are set to 1); the postsynaptic

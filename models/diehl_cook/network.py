@@ -376,7 +376,8 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     )
     if separate_hold and p.clamp_refractory_v:
         exc.run_regularly(HOLD_CODE.format(reset="v_reset_e"), when="groups", order=1, name="dc_exc_hold")
-    # The inhibitory neurons always use the released forward Euler (stable for them, see _INH_STABILITY).
+    # The inhibitory neurons always use the released forward Euler (stable for them: model docstring,
+    # deviation 8), with the released conductance time constants.
     inh = b2.NeuronGroup(
         n, INH_EQS, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
         method="euler", namespace={**ns, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi}, name="dc_inh",
