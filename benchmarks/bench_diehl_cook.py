@@ -1,7 +1,8 @@
-"""Time one Diehl & Cook training image: the compiled model on bioneuro's device, on Brian2's, and a runtime loop.
+"""Time one Diehl & Cook training image: the compiled model on bioneuro's device, on Brian2's, a hand-written
+C++ loop of the same network, and a Brian2 runtime loop.
 
-All three run in the same invocation, interleaved (a chunk on each device, baseline images, ...), so that
-machine load affects them alike; medians are reported. The baseline
+All run in the same invocation, interleaved (a chunk on each device, the hand-written loop, baseline
+images), so that machine load affects them alike; medians are reported. The baseline
 (``benchmarks/diehl_cook_runtime_baseline.py``) runs in a subprocess on Brian2's Cython runtime (one
 ``run()`` per presentation and per rest). Each uses one thread.
 
@@ -22,6 +23,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,6 +65,20 @@ def _git() -> str:
         return "unknown"
 
 
+def _compile_handwritten(out_dir: Path) -> Path | None:
+    """Compile ``handwritten_dc.cpp`` with the flags Brian2 uses (g++ -O3 -march=native -ffast-math); None
+    without a C++ compiler."""
+    binary = out_dir / "handwritten_dc"
+    command = ["g++", "-O3", "-march=native", "-ffast-math", "-std=c++17", "-o", str(binary),
+               str(ROOT / "benchmarks" / "handwritten_dc.cpp")]
+    try:
+        subprocess.run(command, check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"hand-written reference not built: {error}", file=sys.stderr)
+        return None
+    return binary
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns 0."""
     from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
@@ -94,7 +110,32 @@ def main(argv: list[str] | None = None) -> int:
     compiled_rows = {name: [] for name in variants}
     build_seconds = {}
     baseline_rows = []
+    handwritten_rows: dict[str, list[dict]] = {"handwritten": [], "handwritten_euler": []}
+    scratch = Path(tempfile.mkdtemp(prefix="bench_dc_"))
+    handwritten = _compile_handwritten(scratch)
     started = time.perf_counter()
+
+    def run_handwritten(images, r):
+        path = scratch / "images.u8"
+        np.asarray(images, dtype=np.uint8).tofile(path)
+        for name, extra in (("handwritten", []), ("handwritten_euler", ["--euler"])):
+            cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            result = subprocess.run(
+                [str(handwritten), str(path), str(len(images)), str(args.n_neurons), str(1 + r), *extra],
+                capture_output=True, text=True, check=True,
+            )
+            cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+            out = json.loads(result.stdout.strip().splitlines()[-1])
+            row = {
+                "round": r, "cpu_seconds": cpu, "loop_cpu_seconds": out["cpu_seconds"],
+                "presentations": out["presentations"], "images": out["images"],
+                "cpu_ms_per_presentation": 1e3 * cpu / out["presentations"],
+                "cpu_ms_per_image": 1e3 * cpu / out["images"],
+                "exc_spikes_per_presentation": out["exc_spikes_per_presentation"],
+            }
+            handwritten_rows[name].append(row)
+            print(f"{name} round {r}: {row['cpu_ms_per_image']:.2f} ms CPU per image", file=sys.stderr)
 
     def run_compiled(name, state, images, rng_key, r):
         device, variant_params = variants[name]
@@ -140,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                 other = run_compiled(name, state, images, 100 + r, r)
                 if name == "brian2":
                     agree.append(bool(np.array_equal(ours.counts, other.counts)))
+        if handwritten is not None:
+            run_handwritten(images[: ours.n_accepted], r)
         state, position = ours.state, position + ours.n_accepted
         result = subprocess.run(
             [
@@ -174,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     # the baseline's per-presentation times (its images are accepted without retries far less often than
     # they are repeated, so per image it is at least this slow)
+    for name, rows in handwritten_rows.items():
+        if rows:
+            summary[name] = {
+                "cpu_ms_per_image": median(rows, "cpu_ms_per_image"),
+                "cpu_ms_per_presentation": median(rows, "cpu_ms_per_presentation"),
+                "min_cpu_ms_per_image": min(row["cpu_ms_per_image"] for row in rows),
+            }
     summary["baseline"] = {
         "ms_per_presentation": median(baseline_rows, "ms_per_presentation"),
         "cpu_ms_per_presentation": median(baseline_rows, "cpu_ms_per_presentation"),
@@ -190,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "build_seconds": build_seconds,
         "compiled": compiled_rows,
         "baseline": baseline_rows,
+        "handwritten": handwritten_rows,
         "summary": summary,
         "identical_spike_counts_bioneuro_vs_brian2_device": agree,
         "speedup_vs_baseline_cpu_per_presentation": summary["baseline"]["cpu_ms_per_presentation"]
@@ -201,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         "shown again with a higher intensity while it evokes fewer than 5 spikes, so an image costs "
         "1-1.1 presentations. Compiled times are whole chunks including process start and state file "
         "I/O; CPU = the compiled program's user+sys time. Baseline: its process time per presentation. "
+        "The hand-written loop trains each round's images from a fresh random state (its own weights, delays "
+        "and input draws: the same statistics, not the same spikes); its CPU time is the whole process's. "
         "Wall times depend on machine load (load_average_at_start); CPU times much less.",
     }
     out_dir = Path(args.out)
@@ -208,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "benchmark.json").write_text(json.dumps(report, indent=2) + "\n")
     base = summary["baseline"]
     lines = [
-        "# Diehl & Cook training speed: bioneuro device vs Brian2's device vs Brian2 runtime loop",
+        "# Diehl & Cook training speed: bioneuro device vs Brian2's device vs a hand-written loop vs Brian2 runtime loop",
         "",
         f"Command: `{report['command']}`  ",
         f"Git revision: `{report['git_revision']}`  ",
@@ -230,6 +283,16 @@ def main(argv: list[str] | None = None) -> int:
                              f"chunks of {args.chunk}"),
                 ("bioneuro_euler", "the same with the released forward Euler (`membrane_integration=euler`)"),
                 ("brian2", "the default model on Brian2's `cpp_standalone`"),
+            )
+            if name in summary
+        ],
+        *[
+            f"| {label} | - | {summary[name]['cpu_ms_per_image']:.2f} | {summary[name]['min_cpu_ms_per_image']:.2f} | "
+            f"- | {summary[name]['cpu_ms_per_presentation']:.2f} |"
+            for name, label in (
+                ("handwritten", "hand-written C++ loop of the same network (`benchmarks/handwritten_dc.cpp`), "
+                                "exponential Euler"),
+                ("handwritten_euler", "the same hand-written loop, forward Euler"),
             )
             if name in summary
         ],
