@@ -20,6 +20,7 @@ import time
 
 import brian2 as b2
 import numpy as np
+from bioneuro.models.diehl_cook.network import euler_factor_time_constant
 from brian2 import Hz
 
 __all__ = ["RuntimeDiehlCook"]
@@ -96,7 +97,7 @@ class RuntimeDiehlCook:
         if p.membrane_integration == "exponential_euler":
             # exact decays per step equal to forward Euler's factors 1 - dt/tau (as the model does)
             for name, tau in (("tau_ge", p.tau_ge), ("tau_gi", p.tau_gi)):
-                exc_ns[name] = -p.dt / np.log(1 - float(p.dt / tau))
+                exc_ns[name] = euler_factor_time_constant(tau, p.dt)
         self.exc = b2.NeuronGroup(
             n, BASE_EXC, threshold="v > theta - theta_offset + v_thresh_e",
             reset="v = v_reset_e; theta += plastic*theta_plus", refractory=p.refractory_exc,

@@ -60,6 +60,8 @@ DEVICE_NAME = "bioneuro_standalone"
 QUEUE_HEADER = "spikequeue.h"
 #: header included in every code object (see its comment): vectorised exp()/log() with GCC and glibc
 VECTOR_MATH_HEADER = "vector_math.h"
+# where a project holds it (next to Brian2's own library headers)
+_VECTOR_MATH_TARGET = f"brianlib/bioneuro_{VECTOR_MATH_HEADER}"
 _ENV_PREFIX = "BIONEURO_POST_INDICES_"
 #: GCC options this device adds to every build (see the module docstring)
 GCC_EXTRA_ARGS = ("--param=vect-max-version-for-alias-checks=64",)
@@ -101,7 +103,7 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
 
     def __init__(self):
         super().__init__()
-        self.headers.append(f'"brianlib/bioneuro_{VECTOR_MATH_HEADER}"')
+        self.headers.append(f'"{_VECTOR_MATH_TARGET}"')
 
     def code_object_class(self, codeobj_class=None, fallback_pref=None):
         return BioneuroCodeObject if codeobj_class is None else codeobj_class
@@ -120,21 +122,22 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
         return super().build(*args, **kwds)
 
     def copy_source_files(self, writer, directory):
-        target = Path(directory, "brianlib", "spikequeue.h")
-        ours = queue_header_text()
-        previous = None
-        if target.exists():
-            previous = (target.read_text(), target.stat().st_mtime_ns)
+        queue = Path(directory, "brianlib", "spikequeue.h")
+        previous = _snapshot(queue)
         super().copy_source_files(writer, directory)  # writes Brian2's queue into brianlib/spikequeue.h
-        _write_keeping_time_stamp(target, ours, previous)
-        target = Path(directory, "brianlib", f"bioneuro_{VECTOR_MATH_HEADER}")
-        previous = (target.read_text(), target.stat().st_mtime_ns) if target.exists() else None
-        _write_keeping_time_stamp(target, vector_math_header_text(), previous)
+        _write_keeping_time_stamp(queue, queue_header_text(), previous)
+        header = Path(directory, _VECTOR_MATH_TARGET)
+        _write_keeping_time_stamp(header, vector_math_header_text(), _snapshot(header))
+
+
+def _snapshot(path: Path) -> tuple[str, int] | None:
+    """(text, modification time) of an existing file, else None."""
+    return (path.read_text(), path.stat().st_mtime_ns) if path.exists() else None
 
 
 def _write_keeping_time_stamp(target: Path, text: str, previous: tuple[str, int] | None) -> None:
-    """Write ``text``; if it equals the ``previous`` (text, mtime), keep the old time stamp so that make
-    does not recompile what includes it."""
+    """Write ``text``; if it equals the ``previous`` snapshot, keep the old time stamp so that make does not
+    recompile what includes it."""
     target.write_text(text)
     if previous is not None and previous[0] == text:
         os.utime(target, ns=(previous[1], previous[1]))

@@ -252,9 +252,8 @@ RUNAWAY_LIMITS = {
 RUNAWAY_SPIKES_PER_NEURON = 20
 _ADVICE = (
     "forward Euler (membrane_integration=euler) at dt 0.5 ms diverges under very strong inhibition: use the "
-    "default "
-    "--set membrane_integration=exponential_euler (or keep clamp_refractory_v=true, reduce the inhibitory "
-    "weight or use a smaller dt)"
+    "default --set membrane_integration=exponential_euler (or keep clamp_refractory_v=true, reduce the "
+    "inhibitory weight or use a smaller dt)"
 )
 
 
