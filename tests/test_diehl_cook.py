@@ -7,11 +7,17 @@ from bioneuro.models.diehl_cook.network import _uniform_numpy, namespace, trace_
 from brian2 import ms
 
 
-def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_euler"):
-    """Simulate one plastic synapse with the model's own STDP strings on the numpy runtime (the traces
-    integrated as the model integrates them with ``membrane_integration=integration``)."""
+def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_euler", delay_ms=0.0):
+    """Simulate one plastic synapse with the model's own STDP strings and input emission history on the numpy
+    runtime (the traces integrated as the model integrates them with ``membrane_integration=integration``)."""
     import brian2 as b2
-    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
+    from bioneuro.models.diehl_cook.network import (
+        HISTORY_EQS,
+        HISTORY_RESET,
+        STDP_MODEL,
+        STDP_ON_POST,
+        STDP_ON_PRE,
+    )
 
     p = DiehlCookParameters(membrane_integration=integration)
     b2.set_device("runtime")
@@ -19,15 +25,23 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_eule
     b2.start_scope()
     b2.defaultclock.dt = p.dt
     ns = namespace(p)
-    pre = b2.SpikeGeneratorGroup(1, np.zeros(len(pre_times_ms), int), np.asarray(pre_times_ms) * ms)
-    steps = [int(round(t / 0.5)) for t in post_times_ms]
+
+    def fires_at(times_ms):
+        return " or ".join(f"timestep(t, dt) == {int(round(t / 0.5))}" for t in times_ms)
+
+    pre = b2.NeuronGroup(
+        1, HISTORY_EQS + f"emitting = {fires_at(pre_times_ms)} : boolean", threshold="emitting",
+        reset=HISTORY_RESET, namespace=ns,
+    )
+    pre.hbits = 0
+    pre.hstep = pre.hold = -20_000_000  # last emission 1e4 s in the past
     post = b2.NeuronGroup(
         1,
         """ge : 1
         dpost1/dt = -post1/tau_post1_euler : 1
         dpost2/dt = -post2/tau_post2_euler : 1
         plastic : 1 (shared)""",
-        threshold=" or ".join(f"timestep(t, dt) == {s}" for s in steps),
+        threshold=fires_at(post_times_ms),
         reset="post1 = 1\npost2 = 1",
         method=integration,
         namespace=ns,
@@ -36,8 +50,8 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_eule
     syn = b2.Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns)
     syn.connect()
     syn.w = w0
-    syn.tarr_step = -20_000_000  # last arrival 1e4 s in the past
-    syn.delay = 0 * ms
+    syn.delay = delay_ms * ms
+    syn.delay_step = int(round(delay_ms / 0.5))
     net = b2.Network(pre, post, syn)
     net.run((max(list(pre_times_ms) + list(post_times_ms)) + 5) * ms)
     return float(syn.w[0])
@@ -220,3 +234,150 @@ def test_exponential_euler_membrane_step_cannot_overshoot():
     # forward Euler: v + dt/tau*((E_L - v) + g*(E_I - v)) = -50 mV + 0.005*(-15 - 50000) mV, far beyond E_I
     assert results["euler"] == pytest.approx(-0.300075, rel=1e-9)
     assert results["euler"] < -0.100
+
+
+def _history_vs_arrival_store(seed):
+    """Final weights of random pre/post spike trains through all-to-all synapses with random delay steps,
+    (1) with the model's emission-history strings, (2) with an arrival step stored per synapse at every
+    arrival (the formulation the history replaces). Numpy runtime: both do the same float arithmetic."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import (
+        HISTORY_EQS,
+        HISTORY_RESET,
+        STDP_MODEL,
+        STDP_ON_POST,
+        STDP_ON_PRE,
+    )
+
+    rng = np.random.default_rng(seed)
+    n_pre, n_post, n_steps = 6, 3, 600
+    # bursts (consecutive steps: the 32-step window fills), sparse firing and long silences (> 32 steps)
+    pre_table = np.zeros((n_steps, n_pre))
+    for k in range(n_pre):
+        p = rng.choice([0.02, 0.1, 0.6])
+        pre_table[:, k] = rng.random(n_steps) < p
+        pre_table[rng.integers(100, 400):, k] *= rng.random() < 0.5  # some inputs fall silent
+    post_table = (rng.random((n_steps, n_post)) < 0.05).astype(float)
+    delays = rng.integers(0, 21, size=n_pre * n_post)
+    delays[:3] = [0, 20, 0]
+    results = []
+    p = DiehlCookParameters()
+    reference_model = STDP_MODEL.replace("delay_step : integer (constant)", "tarr_step : integer")
+    reference_pre = STDP_ON_PRE + "tarr_step = timestep(t, dt)\n"
+    reference_post = "w = clip(w + plastic_post*nu_post*exp((tarr_step*dt - t)/tau_pre)*post2_post, 0, w_max)"
+    for model, on_pre, on_post in ((STDP_MODEL, STDP_ON_PRE, STDP_ON_POST),
+                                   (reference_model, reference_pre, reference_post)):
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy"
+        b2.start_scope()
+        b2.defaultclock.dt = p.dt
+        ns = namespace(p)
+        ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
+        ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
+        pre = b2.NeuronGroup(n_pre, HISTORY_EQS + "emitting = pre_table(t, i) > 0.5 : boolean",
+                             threshold="emitting", reset=HISTORY_RESET, namespace=ns)
+        pre.hbits = 0
+        pre.hstep = pre.hold = -20_000_000
+        post = b2.NeuronGroup(
+            n_post,
+            """ge : 1
+            dpost1/dt = -post1/tau_post1_euler : 1
+            dpost2/dt = -post2/tau_post2_euler : 1
+            plastic : 1 (shared)""",
+            threshold="post_table(t, i) > 0.5", reset="post1 = 1\npost2 = 1", method="euler", namespace=ns,
+        )
+        post.plastic = 1
+        syn = b2.Synapses(pre, post, model, on_pre=on_pre, on_post=on_post, namespace=ns)
+        syn.connect()
+        syn.w = 0.5
+        syn.delay = delays * p.dt
+        if "tarr_step" in model:
+            syn.tarr_step = -20_000_000
+        else:
+            syn.delay_step = delays
+        b2.Network(pre, post, syn).run(n_steps * p.dt)
+        results.append(np.asarray(syn.w[:]).copy())
+    return results
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_emission_history_gives_the_per_synapse_arrival_trace_exactly(seed):
+    history, stored = _history_vs_arrival_store(seed)
+    # potentiation happened (by up to 1e-2 per pairing), depression alone moves w by < 1e-3 here
+    assert np.max(history) > 0.5 + 1e-3
+    np.testing.assert_array_equal(history, stored)
+
+
+def test_history_functions_find_the_latest_emission_before_a_delay():
+    """The numpy history functions against a brute-force search over the emission steps themselves."""
+    from bioneuro.models.diehl_cook.network import (
+        _hist_bits_numpy,
+        _hist_old_numpy,
+        _last_emission_numpy,
+    )
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        emissions = np.sort(rng.choice(np.arange(1, 400), size=rng.integers(1, 60), replace=False))
+        bits, hstep, hold = np.int32(0), np.int32(-1000), np.int32(-1000)
+        for e in emissions:
+            hold = _hist_old_numpy(bits, hstep, hold, e)
+            bits = _hist_bits_numpy(bits, hstep, e)
+            hstep = np.int32(e)
+        step = int(emissions[-1]) + int(rng.integers(0, 40))
+        for delay in range(0, 33):
+            now = bool(rng.random() < 0.5) and step > emissions[-1]
+            candidates = [e for e in emissions if e <= step - delay] + ([step] if now and delay == 0 else [])
+            expected = max(candidates) if candidates else -1000
+            assert int(_last_emission_numpy(bits, hstep, hold, now, step, delay)) == expected
+
+
+def test_history_functions_cpp_match_numpy(tmp_path):
+    """The C++ history functions (what the compiled model runs) against their numpy versions."""
+    import shutil
+    import subprocess
+
+    from bioneuro.models.diehl_cook.network import (
+        _HISTORY_CPP,
+        _hist_bits_numpy,
+        _hist_old_numpy,
+        _last_emission_numpy,
+    )
+
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    rng = np.random.default_rng(3)
+    n = 5000
+    bits = rng.integers(-2**31, 2**31, size=n)
+    bits[: n // 4] = 0
+    hstep = rng.integers(-100, 100, size=n)
+    hold = hstep - rng.integers(32, 1000, size=n)
+    step = hstep + rng.integers(-1, 60, size=n)
+    now = rng.random(n) < 0.3
+    delay = rng.integers(0, 33, size=n)
+    columns = np.stack([bits, hstep, hold, step, now, delay], axis=1)
+    (tmp_path / "in.txt").write_text("\n".join(" ".join(str(int(x)) for x in row) for row in columns))
+    source = "#include <cstdint>\n#include <cstdio>\n" + _HISTORY_CPP + """
+int main() {
+    long long b, h, o, s, now, d;
+    while (std::scanf("%lld %lld %lld %lld %lld %lld", &b, &h, &o, &s, &now, &d) == 6)
+        std::printf("%d %d %d\\n", dc_hist_old(b, h, o, s), dc_hist_bits(b, h, s),
+                    dc_last_emission(b, h, o, now != 0, s, d));
+}
+"""
+    (tmp_path / "h.cpp").write_text(source)
+    subprocess.run([compiler, "-O2", "-o", str(tmp_path / "h"), str(tmp_path / "h.cpp")], check=True)
+    with open(tmp_path / "in.txt") as stdin:
+        out = subprocess.run([str(tmp_path / "h")], stdin=stdin, capture_output=True, text=True, check=True)
+    cpp = np.loadtxt(out.stdout.splitlines(), dtype=np.int64).reshape(n, 3)
+    np.testing.assert_array_equal(cpp[:, 0], _hist_old_numpy(bits, hstep, hold, step))
+    np.testing.assert_array_equal(cpp[:, 1], _hist_bits_numpy(bits, hstep, step))
+    np.testing.assert_array_equal(cpp[:, 2], _last_emission_numpy(bits, hstep, hold, now, step, delay))
+
+
+def test_delays_longer_than_the_emission_history_are_refused():
+    # 16 ms = 32 steps of 0.5 ms is the longest delay the 32-bit history covers; 16.5 ms is refused
+    DiehlCookParameters(max_delay=16 * ms, rest_time=150 * ms)
+    with pytest.raises(ValueError, match="at most 32"):
+        DiehlCookParameters(max_delay=16.5 * ms)

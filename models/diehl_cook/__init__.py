@@ -37,7 +37,10 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
    so that each step decays by exactly ``exp(-dt/tau)``. Same values as exactly integrated traces. This
    also reproduces what Brian 1's ``STDP`` on a ``DelayConnection`` computes: there the presynaptic trace
    is kept per input neuron and read ``d`` in the past at a postsynaptic spike, and the depression of a
-   presynaptic spike uses the postsynaptic trace at its arrival time.
+   presynaptic spike uses the postsynaptic trace at its arrival time. The arrival is not stored per
+   synapse: each input neuron keeps a 32-step bit mask of its recent emissions plus its latest older
+   emission, from which the potentiation recovers the synapse's last arrival with its delay step (exact,
+   tested against a per-synapse arrival store; delays are limited to 32 time steps).
 4. On an arriving input spike the conductance is increased with the weight before depression (the order
    of the Brian 1 ``Connection`` and ``STDP`` objects is not specified in the script).
 5. A silent network cannot loop forever: after ``max_retries`` repetitions (default 30, i.e. intensity up

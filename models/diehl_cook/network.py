@@ -20,8 +20,11 @@ state) is passed as ``run_args``; everything in the generated code depends only 
   the state is stored in connect() order (input-major, ``index = i*n + j``) and permuted on the way in
   and out;
 * the presynaptic STDP trace of a synapse is ``exp((t_arrival - t)/tau_pre)`` of the last *arrival* of a
-  delayed input spike (kept as an integer time step) (nearest-spike traces are set to 1 at each spike, so this is exact); the two
-  postsynaptic traces live in the excitatory neurons.
+  delayed input spike (nearest-spike traces are set to 1 at each spike, so this is exact). Arrivals are not
+  stored per synapse: each input neuron keeps a 32-step bit mask of its recent emissions and the step of the
+  latest emission before them (:data:`HISTORY_RESET`), and the potentiation recovers a synapse's last
+  arrival from them and the synapse's delay step (:func:`dc_last_emission`); the per-arrival synaptic code
+  then only reads and writes the weight. The two postsynaptic traces live in the excitatory neurons.
 """
 
 from __future__ import annotations
@@ -87,15 +90,34 @@ dge/dt = -ge/tau_ge : 1
 dgi/dt = -gi/tau_gi : 1
 """
 
+#: longest input delay, in time steps, that the emission history covers (32 bits)
+HISTORY_STEPS = 32
+# Emission history of an input neuron, updated when it fires (resets run after the synaptic code of the
+# step): bit k of ``hbits`` is an emission at step ``hstep - k`` (bit 0: the latest, at ``hstep``);
+# ``hold`` is the latest emission that has left the 32-step window. For delays of at most
+# HISTORY_STEPS steps, the last *arrival* at any synapse is recoverable from these three numbers
+# (``dc_last_emission``).
+HISTORY_EQS = """
+hbits : integer
+hstep : integer
+hold : integer
+"""
+HISTORY_RESET = """
+hold = dc_hist_old(hbits, hstep, hold, timestep(t, dt))
+hbits = dc_hist_bits(hbits, hstep, timestep(t, dt))
+hstep = timestep(t, dt)
+"""
+
 INPUT_EQS = """
 rate : Hz
 next_step : integer
 last_step : integer (shared)
+emitting = next_step <= clip(timestep(t, dt), -1, last_step) : boolean
 img_idx : integer (linked)
 intensity : 1 (linked)
 n_avail : integer (linked)
 rng_key : integer (shared)
-"""
+""" + HISTORY_EQS
 # ``next_step`` is the time step (of the chunk) of a neuron's next spike; ``last_step`` the last step of the
 # current presentation. At the start of each slot (``t`` is the time of the network clock): the rate of the
 # image to show, the step of the first spike and the presentation's last step. Stream ``i + N_INPUT`` of the
@@ -106,8 +128,8 @@ last_step = timestep(t, step_dt) + pres_steps - 1
 rate = stim(img_idx*ms, i)*intensity*int(img_idx < n_avail)
 next_step = timestep(t, step_dt) + dc_gap(rng_key, i + n_input, timestep(t, step_dt), rate*step_dt)
 """
-INPUT_THRESHOLD = "next_step <= clip(timestep(t, dt), -1, last_step)"
-INPUT_RESET = "next_step = timestep(t, dt) + 1 + dc_gap(rng_key, i, timestep(t, dt), rate*dt)"
+INPUT_THRESHOLD = "emitting"
+INPUT_RESET = "next_step = timestep(t, dt) + 1 + dc_gap(rng_key, i, timestep(t, dt), rate*dt)" + HISTORY_RESET
 
 CTRL_EQS = """
 img_idx : integer
@@ -143,21 +165,22 @@ step = step*int(step < slot_steps)
 
 STDP_MODEL = """
 w : 1
-tarr_step : integer
+delay_step : integer (constant)
 input_delay : second (constant)
 """
-# Pre code runs when the delayed spike arrives: conductance first, then the arrival time becomes the
-# presynaptic trace (set to 1), then depression by the first postsynaptic trace (released code's sign).
-# The arrival time is kept as an integer time step, 4 bytes per synapse instead of 8: this loop runs ~0.9
-# million times per image and is limited by memory traffic (~10 % faster, interleaved A/B runs).
+# Pre code runs when the delayed spike arrives: conductance first, then depression by the first
+# postsynaptic trace (released code's sign). It reads and writes only the weight: this loop runs ~0.9
+# million times per image and is limited by memory traffic (no per-synapse arrival store: see HISTORY_EQS).
 STDP_ON_PRE = """
 ge_post += w
-tarr_step = timestep(t, dt)
 w = clip(w - plastic_post*nu_pre*post1_post, 0, w_max)
 """
 # post2_post is read before the neuron's reset sets it to 1 (synapses run before resets): ``post2before``.
+# The presynaptic trace is exp((t_arrival - t)/tau_pre) of the synapse's last arrival, the arrival of the
+# input's latest emission at least ``delay_step`` steps ago (``emitting_pre``: the input fires in this step,
+# which its history records only in its reset, after this code).
 STDP_ON_POST = """
-w = clip(w + plastic_post*nu_post*exp((tarr_step*dt - t)/tau_pre)*post2_post, 0, w_max)
+w = clip(w + plastic_post*nu_post*exp(((dc_last_emission(hbits_pre, hstep_pre, hold_pre, emitting_pre, timestep(t, dt), delay_step) + delay_step)*dt - t)/tau_pre)*post2_post, 0, w_max)
 """
 
 _UNIFORM_CPP = """
@@ -248,6 +271,124 @@ dc_select.implementations.add_implementation(
     name="dc_select",
 )
 
+# Emission history (HISTORY_EQS). The C++ and numpy versions compute the same integers.
+_HIST_OLD_CPP = """
+static inline int32_t dc_hist_old(const int32_t bits, const int32_t hstep, const int32_t hold, const int32_t step)
+{
+    // the latest of the emissions that a new emission at ``step`` pushes out of the 32-step window
+    const int64_t shift = (int64_t)step - (int64_t)hstep;
+    const uint32_t b = (uint32_t)bits;
+    if (shift <= 0)
+        return hold;
+    if (shift >= 32)
+        return b ? (int32_t)((int64_t)hstep - __builtin_ctz(b)) : hold;
+    const uint32_t out = b >> (32 - shift);
+    return out ? (int32_t)((int64_t)hstep - (32 - shift) - __builtin_ctz(out)) : hold;
+}
+"""
+_HIST_BITS_CPP = """
+static inline int32_t dc_hist_bits(const int32_t bits, const int32_t hstep, const int32_t step)
+{
+    const int64_t shift = (int64_t)step - (int64_t)hstep;
+    if (shift >= 32)
+        return 1;
+    if (shift <= 0)
+        return (int32_t)((uint32_t)bits | 1u);
+    return (int32_t)(((uint32_t)bits << shift) | 1u);
+}
+"""
+_LAST_EMISSION_CPP = """
+static inline int32_t dc_last_emission(const int32_t bits, const int32_t hstep, const int32_t hold,
+                                       const bool now, const int32_t step, const int32_t delay)
+{
+    // latest emission at or before ``step - delay`` (``now``: the neuron also fires at ``step``)
+    if (now && delay <= 0)
+        return step;
+    int64_t m = (int64_t)delay - ((int64_t)step - (int64_t)hstep);
+    if (m < 0)
+        m = 0;
+    if (m < 32)
+    {
+        const uint32_t masked = (uint32_t)bits >> m;
+        if (masked)
+            return (int32_t)((int64_t)hstep - m - __builtin_ctz(masked));
+    }
+    return hold;
+}
+"""
+
+
+def _ctz_numpy(x: np.ndarray) -> np.ndarray:
+    """Trailing zero bits of non-zero uint32 values."""
+    low = (x & (~x + np.uint64(1))) & np.uint64(0xFFFFFFFF)  # lowest set bit
+    return np.round(np.log2(np.maximum(low, 1).astype(np.float64))).astype(np.int64)
+
+
+def _int_args(*values):
+    """(broadcast shape, the values as flat int64 arrays of that shape)."""
+    shape = np.broadcast(*values).shape
+    return shape, [np.array(np.broadcast_to(v, shape), dtype=np.int64).reshape(-1) for v in values]
+
+
+def _hist_old_numpy(bits, hstep, hold, step):
+    shape, (bits, hstep, hold, step) = _int_args(bits, hstep, hold, step)
+    shift = step - hstep
+    b = (bits & 0xFFFFFFFF).astype(np.uint64)
+    result = hold.copy()
+    whole = (shift >= 32) & (b != 0)
+    result[whole] = hstep[whole] - _ctz_numpy(b[whole])
+    part = (shift > 0) & (shift < 32)
+    out = np.zeros_like(b)
+    out[part] = b[part] >> (32 - shift[part]).astype(np.uint64)
+    some = part & (out != 0)
+    result[some] = hstep[some] - (32 - shift[some]) - _ctz_numpy(out[some])
+    return result.astype(np.int32).reshape(shape)
+
+
+def _hist_bits_numpy(bits, hstep, step):
+    shape, (bits, hstep, step) = _int_args(bits, hstep, step)
+    shift = step - hstep
+    b = (bits & 0xFFFFFFFF).astype(np.uint64)
+    new = b | np.uint64(1)
+    part = (shift > 0) & (shift < 32)
+    new[part] = ((b[part] << shift[part].astype(np.uint64)) & np.uint64(0xFFFFFFFF)) | np.uint64(1)
+    new[shift >= 32] = 1
+    return new.astype(np.uint32).view(np.int32).reshape(shape)
+
+
+def _last_emission_numpy(bits, hstep, hold, now, step, delay):
+    shape, (bits, hstep, hold, now, step, delay) = _int_args(bits, hstep, hold, now, step, delay)
+    now = now != 0
+    m = np.maximum(delay - (step - hstep), 0)
+    b = (bits & 0xFFFFFFFF).astype(np.uint64)
+    masked = np.zeros_like(b)
+    inside = m < 32
+    masked[inside] = b[inside] >> m[inside].astype(np.uint64)
+    result = hold.copy()
+    found = masked != 0
+    result[found] = hstep[found] - m[found] - _ctz_numpy(masked[found])
+    current = now & (delay <= 0)
+    result[current] = step[current]
+    return result.astype(np.int32).reshape(shape)
+
+
+def _history_function(numpy_version, cpp, name, arg_types):
+    function = b2.Function(
+        numpy_version, arg_units=[1] * len(arg_types), return_unit=1, arg_types=arg_types,
+        return_type="integer", stateless=True,
+    )
+    function.implementations.add_implementation("cpp", cpp, name=name)
+    return function
+
+
+dc_hist_old = _history_function(_hist_old_numpy, _HIST_OLD_CPP, "dc_hist_old", ["integer"] * 4)
+dc_hist_bits = _history_function(_hist_bits_numpy, _HIST_BITS_CPP, "dc_hist_bits", ["integer"] * 3)
+dc_last_emission = _history_function(
+    _last_emission_numpy, _LAST_EMISSION_CPP, "dc_last_emission",
+    ["integer", "integer", "integer", "boolean", "integer", "integer"],
+)
+_HISTORY_CPP = _HIST_OLD_CPP + _HIST_BITS_CPP + _LAST_EMISSION_CPP
+
 
 def trace_time_constant(tau: b2.Quantity, dt: b2.Quantity) -> b2.Quantity:
     """Time constant that makes a forward-Euler step decay by exactly ``exp(-dt/tau)``.
@@ -287,11 +428,11 @@ def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     """The fields that enter the generated code, as strings (the build key)."""
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
                            INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
-                           STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, HOLD_CODE, _GAP_CPP,
+                           STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, HOLD_CODE, _GAP_CPP, _HISTORY_CPP,
                            devices.queue_header_text(), devices.vector_math_header_text()])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
-        "code": "diehl-cook-v3",
+        "code": "diehl-cook-v4",
         # any edit of the equations gives a new build folder (a stale program is never reused)
         "equations_sha256": hashlib.sha256(code_text.encode()).hexdigest()[:16],
     }
@@ -331,7 +472,8 @@ def namespace(params: DiehlCookParameters) -> dict:
         "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
         "pres_steps": int(round(float(p.presentation_time / p.dt))),
         "slot_steps": int(round(float((p.presentation_time + p.rest_time) / p.dt))),
-        "dc_gap": dc_gap, "dc_select": dc_select, "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
+        "dc_gap": dc_gap, "dc_select": dc_select, "dc_hist_old": dc_hist_old,
+        "dc_hist_bits": dc_hist_bits, "dc_last_emission": dc_last_emission, "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
     }
 
 
@@ -436,8 +578,7 @@ def input_layout(params: DiehlCookParameters, delay: np.ndarray) -> np.ndarray:
     n = params.n_neurons
     pre = np.repeat(np.arange(N_INPUT), n)
     post = np.tile(np.arange(n), N_INPUT)
-    steps = np.floor(np.asarray(delay) / float(params.dt) + 0.5).astype(np.int64)
-    return devices.delay_sorted_order(pre, post, steps)
+    return devices.delay_sorted_order(pre, post, delay_steps(delay, float(params.dt)))
 
 
 def layout_post_indices(params: DiehlCookParameters, order: np.ndarray) -> np.ndarray:
@@ -463,8 +604,15 @@ def read_state(handles: NetworkHandles, order: np.ndarray) -> dict[str, np.ndarr
         state[f"ctrl.{name}"] = np.asarray(getattr(handles.ctrl, name + "_")[:]).copy()
     state["ctrl.img_idx"] = np.asarray(handles.ctrl.img_idx_[:]).copy()
     dt = float(handles.exc.clock.dt)
-    for name, key in (("w", "syn.w"), ("tarr_step", "syn.tarr")):
-        laid_out = np.asarray(getattr(handles.s_in, name + "_")[:])
+    # the last arrival at every input synapse (laid out), from its input's emission history: all spikes have
+    # arrived at the end of a chunk (it ends with a rest longer than any delay)
+    n = len(handles.exc)
+    pre = np.repeat(np.arange(N_INPUT), n)
+    delay_step = np.asarray(handles.s_in.delay_step_[:])
+    history = [np.asarray(getattr(handles.inp, name + "_")[:])[pre] for name in ("hbits", "hstep", "hold")]
+    end_step = int(round(shift / dt))
+    arrival = _last_emission_numpy(*history, False, end_step, delay_step).astype(np.int64) + delay_step
+    for key, laid_out in (("syn.w", np.asarray(handles.s_in.w_[:])), ("syn.tarr", arrival)):
         value = np.empty(laid_out.shape, dtype=np.float64)
         value[order] = laid_out
         state[key] = value
@@ -487,13 +635,24 @@ def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray], order:
     for name in CTRL_STATE:
         args[getattr(handles.ctrl, name)] = state[f"ctrl.{name}"]
     args[handles.s_in.w] = state["syn.w"][order]
-    # arrival times (s) as time steps; before any arrival they lie far in the past (-1e4 s). Older than
-    # 1e5 s is clipped (the trace exp(-1e5 s / tau_pre) is 0 either way) to stay within int32.
-    dt = float(handles.exc.clock.dt)
-    arrival = np.maximum(state["syn.tarr"][order], -1e5)
-    args[handles.s_in.tarr_step] = np.round(arrival / dt).astype(np.int32)
     args[handles.s_in.input_delay] = state["syn.delay"][order] * second
+    dt = float(handles.exc.clock.dt)
+    steps = delay_steps(state["syn.delay"], dt)
+    args[handles.s_in.delay_step] = steps[order].astype(np.int32)
+    # Each input's last emission is its synapses' last arrival minus their delay (the same for all of them
+    # once the input has fired; before that, arrivals lie far in the past: -1e4 s, clipped at -1e5 s, where
+    # the trace exp(-1e5 s / tau_pre) is 0 either way, to stay within int32). It starts the history.
+    arrival = np.round(np.maximum(state["syn.tarr"], -1e5) / dt).astype(np.int64)
+    emission = (arrival - steps).reshape(N_INPUT, -1).max(axis=1).astype(np.int32)
+    args[handles.inp.hbits] = np.zeros(N_INPUT, dtype=np.int32)
+    args[handles.inp.hstep] = emission
+    args[handles.inp.hold] = emission
     return args
+
+
+def delay_steps(delay: np.ndarray, dt: float) -> np.ndarray:
+    """Delays (s) in time steps, rounded as the spike queue rounds them."""
+    return np.floor(np.asarray(delay) / dt + 0.5).astype(np.int64)
 
 
 def initial_state(params: DiehlCookParameters, rng: np.random.Generator) -> dict[str, np.ndarray]:

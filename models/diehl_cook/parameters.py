@@ -140,3 +140,9 @@ class DiehlCookParameters:
                 f"rest_time={self.rest_time} must exceed max_delay={self.max_delay}: chunks end after a rest "
                 "during which every delayed input spike has arrived"
             )
+        if round(float(self.max_delay / self.dt)) > 32:
+            # the input neurons' emission history covers 32 steps (network.HISTORY_STEPS)
+            raise ValueError(
+                f"max_delay={self.max_delay} is {round(float(self.max_delay / self.dt))} time steps; the model "
+                "supports at most 32 (increase dt or shorten the delays)"
+            )
