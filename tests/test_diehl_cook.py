@@ -264,7 +264,9 @@ def _history_vs_arrival_store(seed):
     p = DiehlCookParameters()
     reference_model = STDP_MODEL.replace("delay_step : integer (constant)", "tarr_step : integer")
     reference_pre = STDP_ON_PRE + "tarr_step = timestep(t, dt)\n"
-    reference_post = "w = clip(w + plastic_post*nu_post*exp((tarr_step*dt - t)/tau_pre)*post2_post, 0, w_max)"
+    reference_post = (
+        "w = clip(w + plastic_post*nu_post*dc_decay(timestep(t, dt) - tarr_step, dt/tau_pre)*post2_post, 0, w_max)"
+    )
     for model, on_pre, on_post in ((STDP_MODEL, STDP_ON_PRE, STDP_ON_POST),
                                    (reference_model, reference_pre, reference_post)):
         b2.set_device("runtime")
@@ -381,3 +383,43 @@ def test_delays_longer_than_the_emission_history_are_refused():
     DiehlCookParameters(max_delay=16 * ms, rest_time=150 * ms)
     with pytest.raises(ValueError, match="at most 32"):
         DiehlCookParameters(max_delay=16.5 * ms)
+
+
+def test_decay_table_is_exp_within_a_few_ulp(tmp_path):
+    """exp(-k r) from the two tables (C++, what the compiled model runs, and numpy) against exp() itself."""
+    import shutil
+    import subprocess
+
+    from bioneuro.models.diehl_cook.network import _DECAY_CPP, _decay_numpy
+
+    k = np.concatenate([np.arange(0, 3000), np.arange(3000, 70000, 37), [-3, -1, 10**6, 2**30]])
+    r = 0.5 / 20  # dt / tau_pre
+    # oracle: exp(-k r) in extended precision; in double, the argument k*r (and the table's split of it)
+    # is rounded, which costs up to ~k*r*eps relative on top of exp's own ~1 ulp per factor
+    exact = np.exp(-k.astype(np.longdouble) * np.longdouble(r))
+    bound = (4 + 2 * np.abs(k) * r) * np.finfo(float).eps * exact + np.finfo(float).tiny
+
+    def check(values):
+        finite = k * r < 700  # below the subnormal range
+        assert np.all(np.abs(values[finite] - exact[finite]) <= bound[finite])
+        assert np.all(values[k * r > 745.2] == 0.0)
+
+    ours = _decay_numpy(k, r)
+    check(ours)
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    source = "#include <cmath>\n#include <cstdint>\n#include <cstdio>\nusing std::exp;\n" + _DECAY_CPP + """
+int main() {
+    long long k;
+    while (std::scanf("%lld", &k) == 1)
+        std::printf("%.17g\\n", dc_decay((int32_t)k, 0.5 / 20));
+}
+"""
+    (tmp_path / "d.cpp").write_text(source)
+    subprocess.run([compiler, "-O2", "-o", str(tmp_path / "d"), str(tmp_path / "d.cpp")], check=True)
+    out = subprocess.run(
+        [str(tmp_path / "d")], input="\n".join(map(str, k)), capture_output=True, text=True, check=True
+    )
+    cpp = np.array([float(x) for x in out.stdout.split()])
+    check(cpp)
