@@ -1,0 +1,52 @@
+"""Run and time single compiled chunks of Diehl & Cook training (400 neurons), e.g. under a profiler.
+
+Trains one chunk of 200 images from the initial state, then runs the next 200 training images ``--repeats``
+times from the same state and prints the compiled program's CPU time per presentation and per image for
+each. Used for the perf sample shares in ``results/diehl_cook/profile.md``::
+
+    BIONEURO_DATA=... perf record -F 4000 -o perf.data -- python benchmarks/chunk_diehl_cook.py --repeats 3
+    perf report -i perf.data --comm main --sort symbol --percentage relative
+
+Two builds can be compared in concurrent or interleaved runs with separate ``BIONEURO_CACHE`` folders.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chunks; returns 0."""
+    from bioneuro.models.diehl_cook import DiehlCookParameters, load_data
+    from bioneuro.models.diehl_cook.network import initial_state
+    from bioneuro.models.diehl_cook.training import CompiledNetwork
+
+    from bioneuro.runner import default_cache_dir
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--n-neurons", type=int, default=400)
+    parser.add_argument("--set", dest="integration", default="exponential_euler",
+                        choices=("exponential_euler", "euler"), help="membrane_integration")
+    args = parser.parse_args(argv)
+    params = DiehlCookParameters(n_neurons=args.n_neurons, chunk_images=200,
+                                 membrane_integration=args.integration)
+    data = load_data(params)
+    state = initial_state(params, np.random.default_rng(0))
+    with CompiledNetwork(params, default_cache_dir()) as network:
+        state = network.run_chunk(state, data.train_images[:200], 1.0, rng_key=3).state
+        for _ in range(args.repeats):
+            before = os.times()
+            out = network.run_chunk(state, data.train_images[200:400], 1.0, rng_key=7)
+            after = os.times()
+            cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+            print(f"CPU ms per presentation {1e3 * cpu / out.n_presentations:.3f}, per image "
+                  f"{1e3 * cpu / out.n_accepted:.3f} ({out.n_presentations} presentations, {out.n_accepted} images)",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
