@@ -272,8 +272,24 @@ dc_select.implementations.add_implementation(
     name="dc_select",
 )
 
-# Emission history (HISTORY_EQS). The C++ and numpy versions compute the same integers.
-_HIST_OLD_CPP = """
+# Emission history (HISTORY_EQS). The C++ and numpy versions compute the same integers. Each snippet
+# carries the (guarded) trailing-zero count it needs, since a code object may include one or several.
+_CTZ_CPP = """
+#ifndef BIONEURO_DC_CTZ32
+#define BIONEURO_DC_CTZ32
+static inline int dc_ctz32(uint32_t x)  // x != 0
+{
+#if defined(__GNUC__)
+    return __builtin_ctz(x);
+#else
+    int n = 0;
+    while (!(x & 1u)) { x >>= 1; n++; }
+    return n;
+#endif
+}
+#endif
+"""
+_HIST_OLD_CPP = _CTZ_CPP + """
 static inline int32_t dc_hist_old(const int32_t bits, const int32_t hstep, const int32_t hold, const int32_t step)
 {
     // the latest of the emissions that a new emission at ``step`` pushes out of the 32-step window
@@ -282,9 +298,9 @@ static inline int32_t dc_hist_old(const int32_t bits, const int32_t hstep, const
     if (shift <= 0)
         return hold;
     if (shift >= 32)
-        return b ? (int32_t)((int64_t)hstep - __builtin_ctz(b)) : hold;
+        return b ? (int32_t)((int64_t)hstep - dc_ctz32(b)) : hold;
     const uint32_t out = b >> (32 - shift);
-    return out ? (int32_t)((int64_t)hstep - (32 - shift) - __builtin_ctz(out)) : hold;
+    return out ? (int32_t)((int64_t)hstep - (32 - shift) - dc_ctz32(out)) : hold;
 }
 """
 _HIST_BITS_CPP = """
@@ -298,7 +314,7 @@ static inline int32_t dc_hist_bits(const int32_t bits, const int32_t hstep, cons
     return (int32_t)(((uint32_t)bits << shift) | 1u);
 }
 """
-_LAST_EMISSION_CPP = """
+_LAST_EMISSION_CPP = _CTZ_CPP + """
 static inline int32_t dc_last_emission(const int32_t bits, const int32_t hstep, const int32_t hold,
                                        const bool now, const int32_t step, const int32_t delay)
 {
@@ -312,7 +328,7 @@ static inline int32_t dc_last_emission(const int32_t bits, const int32_t hstep, 
     {
         const uint32_t masked = (uint32_t)bits >> m;
         if (masked)
-            return (int32_t)((int64_t)hstep - m - __builtin_ctz(masked));
+            return (int32_t)((int64_t)hstep - m - dc_ctz32(masked));
     }
     return hold;
 }
@@ -388,7 +404,7 @@ dc_last_emission = _history_function(
     _last_emission_numpy, _LAST_EMISSION_CPP, "dc_last_emission",
     ["integer", "integer", "integer", "boolean", "integer", "integer"],
 )
-_HISTORY_CPP = _HIST_OLD_CPP + _HIST_BITS_CPP + _LAST_EMISSION_CPP
+_HISTORY_CPP = _HIST_OLD_CPP + _HIST_BITS_CPP + _LAST_EMISSION_CPP  # guard: dc_ctz32 once
 
 # exp(-k*r) for integer k >= 0 as exp(-(k & 1023)*r) * exp(-(k >> 10)*1024*r) from two tables (filled on the
 # first call and whenever r changes): within ~2 ulp of exp(-k*r) (each entry is glibc's exp, the product
