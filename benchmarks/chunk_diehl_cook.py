@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-neurons", type=int, default=400)
-    parser.add_argument("--set", dest="integration", default="exponential_euler",
-                        choices=("exponential_euler", "euler"), help="membrane_integration")
+    parser.add_argument("--integration", default="exponential_euler", choices=("exponential_euler", "euler"),
+                        help="the model's membrane_integration")
     args = parser.parse_args(argv)
     params = DiehlCookParameters(n_neurons=args.n_neurons, chunk_images=200,
                                  membrane_integration=args.integration)

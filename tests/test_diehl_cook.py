@@ -7,17 +7,38 @@ from bioneuro.models.diehl_cook.network import _uniform_numpy, namespace, trace_
 from brian2 import ms
 
 
-def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_euler", delay_ms=0.0):
+def _history_input(b2, n, emitting, ns):
+    """Input neurons firing where ``emitting`` (an expression) holds, with the model's emission history
+    (last emission 1e4 s in the past)."""
+    from bioneuro.models.diehl_cook.network import HISTORY_EQS, HISTORY_RESET
+
+    group = b2.NeuronGroup(n, HISTORY_EQS + f"emitting = {emitting} : boolean", threshold="emitting",
+                           reset=HISTORY_RESET, namespace=ns)
+    group.hbits = 0
+    group.hstep = group.hold = -20_000_000
+    return group
+
+
+def _trace_neurons(b2, n, threshold, integration, ns):
+    """Postsynaptic neurons with the model's two STDP traces (integrated as the model integrates them),
+    firing where ``threshold`` holds."""
+    group = b2.NeuronGroup(
+        n,
+        """ge : 1
+        dpost1/dt = -post1/tau_post1_euler : 1
+        dpost2/dt = -post2/tau_post2_euler : 1
+        plastic : 1 (shared)""",
+        threshold=threshold, reset="post1 = 1\npost2 = 1", method=integration, namespace=ns,
+    )
+    group.plastic = 1
+    return group
+
+
+def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_euler"):
     """Simulate one plastic synapse with the model's own STDP strings and input emission history on the numpy
     runtime (the traces integrated as the model integrates them with ``membrane_integration=integration``)."""
     import brian2 as b2
-    from bioneuro.models.diehl_cook.network import (
-        HISTORY_EQS,
-        HISTORY_RESET,
-        STDP_MODEL,
-        STDP_ON_POST,
-        STDP_ON_PRE,
-    )
+    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
 
     p = DiehlCookParameters(membrane_integration=integration)
     b2.set_device("runtime")
@@ -29,29 +50,13 @@ def _stdp_run(pre_times_ms, post_times_ms, w0=0.5, integration="exponential_eule
     def fires_at(times_ms):
         return " or ".join(f"timestep(t, dt) == {int(round(t / 0.5))}" for t in times_ms)
 
-    pre = b2.NeuronGroup(
-        1, HISTORY_EQS + f"emitting = {fires_at(pre_times_ms)} : boolean", threshold="emitting",
-        reset=HISTORY_RESET, namespace=ns,
-    )
-    pre.hbits = 0
-    pre.hstep = pre.hold = -20_000_000  # last emission 1e4 s in the past
-    post = b2.NeuronGroup(
-        1,
-        """ge : 1
-        dpost1/dt = -post1/tau_post1_euler : 1
-        dpost2/dt = -post2/tau_post2_euler : 1
-        plastic : 1 (shared)""",
-        threshold=fires_at(post_times_ms),
-        reset="post1 = 1\npost2 = 1",
-        method=integration,
-        namespace=ns,
-    )
-    post.plastic = 1
+    pre = _history_input(b2, 1, fires_at(pre_times_ms), ns)
+    post = _trace_neurons(b2, 1, fires_at(post_times_ms), integration, ns)
     syn = b2.Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns)
     syn.connect()
     syn.w = w0
-    syn.delay = delay_ms * ms
-    syn.delay_step = int(round(delay_ms / 0.5))
+    syn.delay = 0 * ms
+    syn.delay_step = 0
     net = b2.Network(pre, post, syn)
     net.run((max(list(pre_times_ms) + list(post_times_ms)) + 5) * ms)
     return float(syn.w[0])
@@ -241,13 +246,7 @@ def _history_vs_arrival_store(seed):
     (1) with the model's emission-history strings, (2) with an arrival step stored per synapse at every
     arrival (the formulation the history replaces). Numpy runtime: both do the same float arithmetic."""
     import brian2 as b2
-    from bioneuro.models.diehl_cook.network import (
-        HISTORY_EQS,
-        HISTORY_RESET,
-        STDP_MODEL,
-        STDP_ON_POST,
-        STDP_ON_PRE,
-    )
+    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
 
     rng = np.random.default_rng(seed)
     n_pre, n_post, n_steps = 6, 3, 600
@@ -276,19 +275,8 @@ def _history_vs_arrival_store(seed):
         ns = namespace(p)
         ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
         ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
-        pre = b2.NeuronGroup(n_pre, HISTORY_EQS + "emitting = pre_table(t, i) > 0.5 : boolean",
-                             threshold="emitting", reset=HISTORY_RESET, namespace=ns)
-        pre.hbits = 0
-        pre.hstep = pre.hold = -20_000_000
-        post = b2.NeuronGroup(
-            n_post,
-            """ge : 1
-            dpost1/dt = -post1/tau_post1_euler : 1
-            dpost2/dt = -post2/tau_post2_euler : 1
-            plastic : 1 (shared)""",
-            threshold="post_table(t, i) > 0.5", reset="post1 = 1\npost2 = 1", method="euler", namespace=ns,
-        )
-        post.plastic = 1
+        pre = _history_input(b2, n_pre, "pre_table(t, i) > 0.5", ns)
+        post = _trace_neurons(b2, n_post, "post_table(t, i) > 0.5", "euler", ns)
         syn = b2.Synapses(pre, post, model, on_pre=on_pre, on_post=on_post, namespace=ns)
         syn.connect()
         syn.w = 0.5
@@ -334,11 +322,22 @@ def test_history_functions_find_the_latest_emission_before_a_delay():
             assert int(_last_emission_numpy(bits, hstep, hold, now, step, delay)) == expected
 
 
-def test_history_functions_cpp_match_numpy(tmp_path):
-    """The C++ history functions (what the compiled model runs) against their numpy versions."""
+def _compile_and_run(tmp_path, source: str, stdin: str) -> str:
+    """Compile a C++ test program with the system compiler (the test is skipped without one) and return what
+    it prints for ``stdin``."""
     import shutil
     import subprocess
 
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    (tmp_path / "test.cpp").write_text(source)
+    subprocess.run([compiler, "-O2", "-o", str(tmp_path / "test"), str(tmp_path / "test.cpp")], check=True)
+    return subprocess.run([str(tmp_path / "test")], input=stdin, capture_output=True, text=True, check=True).stdout
+
+
+def test_history_functions_cpp_match_numpy(tmp_path):
+    """The C++ history functions (what the compiled model runs) against their numpy versions."""
     from bioneuro.models.diehl_cook.network import (
         _HISTORY_CPP,
         _hist_bits_numpy,
@@ -346,9 +345,6 @@ def test_history_functions_cpp_match_numpy(tmp_path):
         _last_emission_numpy,
     )
 
-    compiler = shutil.which("g++") or shutil.which("c++")
-    if compiler is None:
-        pytest.skip("no C++ compiler")
     rng = np.random.default_rng(3)
     n = 5000
     bits = rng.integers(-2**31, 2**31, size=n)
@@ -359,7 +355,6 @@ def test_history_functions_cpp_match_numpy(tmp_path):
     now = rng.random(n) < 0.3
     delay = rng.integers(0, 33, size=n)
     columns = np.stack([bits, hstep, hold, step, now, delay], axis=1)
-    (tmp_path / "in.txt").write_text("\n".join(" ".join(str(int(x)) for x in row) for row in columns))
     source = "#include <cstdint>\n#include <cstdio>\n" + _HISTORY_CPP + """
 int main() {
     long long b, h, o, s, now, d;
@@ -368,11 +363,8 @@ int main() {
                     dc_last_emission(b, h, o, now != 0, s, d));
 }
 """
-    (tmp_path / "h.cpp").write_text(source)
-    subprocess.run([compiler, "-O2", "-o", str(tmp_path / "h"), str(tmp_path / "h.cpp")], check=True)
-    with open(tmp_path / "in.txt") as stdin:
-        out = subprocess.run([str(tmp_path / "h")], stdin=stdin, capture_output=True, text=True, check=True)
-    cpp = np.loadtxt(out.stdout.splitlines(), dtype=np.int64).reshape(n, 3)
+    out = _compile_and_run(tmp_path, source, "\n".join(" ".join(str(int(x)) for x in row) for row in columns))
+    cpp = np.loadtxt(out.splitlines(), dtype=np.int64).reshape(n, 3)
     np.testing.assert_array_equal(cpp[:, 0], _hist_old_numpy(bits, hstep, hold, step))
     np.testing.assert_array_equal(cpp[:, 1], _hist_bits_numpy(bits, hstep, step))
     np.testing.assert_array_equal(cpp[:, 2], _last_emission_numpy(bits, hstep, hold, now, step, delay))
@@ -387,9 +379,6 @@ def test_delays_longer_than_the_emission_history_are_refused():
 
 def test_decay_table_is_exp_within_a_few_ulp(tmp_path):
     """exp(-k r) from the two tables (C++, what the compiled model runs, and numpy) against exp() itself."""
-    import shutil
-    import subprocess
-
     from bioneuro.models.diehl_cook.network import _DECAY_CPP, _decay_numpy
 
     k = np.concatenate([np.arange(0, 3000), np.arange(3000, 70000, 37), [-3, -1, 10**6, 2**30]])
@@ -406,9 +395,6 @@ def test_decay_table_is_exp_within_a_few_ulp(tmp_path):
 
     ours = _decay_numpy(k, r)
     check(ours)
-    compiler = shutil.which("g++") or shutil.which("c++")
-    if compiler is None:
-        pytest.skip("no C++ compiler")
     source = "#include <cmath>\n#include <cstdint>\n#include <cstdio>\nusing std::exp;\n" + _DECAY_CPP + """
 int main() {
     long long k;
@@ -416,10 +402,5 @@ int main() {
         std::printf("%.17g\\n", dc_decay((int32_t)k, 0.5 / 20));
 }
 """
-    (tmp_path / "d.cpp").write_text(source)
-    subprocess.run([compiler, "-O2", "-o", str(tmp_path / "d"), str(tmp_path / "d.cpp")], check=True)
-    out = subprocess.run(
-        [str(tmp_path / "d")], input="\n".join(map(str, k)), capture_output=True, text=True, check=True
-    )
-    cpp = np.array([float(x) for x in out.stdout.split()])
+    cpp = np.array([float(x) for x in _compile_and_run(tmp_path, source, "\n".join(map(str, k))).split()])
     check(cpp)

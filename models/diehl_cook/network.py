@@ -90,12 +90,10 @@ dge/dt = -ge/tau_ge : 1
 dgi/dt = -gi/tau_gi : 1
 """
 
-#: longest input delay, in time steps, that the emission history covers (32 bits)
-HISTORY_STEPS = 32
 # Emission history of an input neuron, updated when it fires (resets run after the synaptic code of the
 # step): bit k of ``hbits`` is an emission at step ``hstep - k`` (bit 0: the latest, at ``hstep``);
 # ``hold`` is the latest emission that has left the 32-step window. For delays of at most
-# HISTORY_STEPS steps, the last *arrival* at any synapse is recoverable from these three numbers
+# parameters.HISTORY_STEPS steps, the last *arrival* at any synapse is recoverable from these three numbers
 # (``dc_last_emission``).
 HISTORY_EQS = """
 hbits : integer
@@ -649,11 +647,11 @@ def layout_post_indices(params: DiehlCookParameters, order: np.ndarray) -> np.nd
     return np.tile(np.arange(params.n_neurons, dtype=np.int32), N_INPUT)[order]
 
 
-def read_state(handles: NetworkHandles, order: np.ndarray) -> dict[str, np.ndarray]:
+def read_state(handles: NetworkHandles, order: np.ndarray, delay: np.ndarray) -> dict[str, np.ndarray]:
     """Plain arrays (SI values) of the state at the end of a chunk, times relative to the next chunk.
 
-    ``order`` is the layout the chunk ran with (:func:`input_layout`); synapse values are returned in
-    connect() order.
+    ``order`` is the layout the chunk ran with (:func:`input_layout`) for the input delays ``delay`` (s,
+    connect() order, unchanged by a chunk); synapse values are returned in connect() order.
     """
     shift = float(handles.n_slots * handles.slot_duration)
     state: dict[str, np.ndarray] = {}
@@ -666,20 +664,18 @@ def read_state(handles: NetworkHandles, order: np.ndarray) -> dict[str, np.ndarr
     for name in CTRL_STATE:
         state[f"ctrl.{name}"] = np.asarray(getattr(handles.ctrl, name + "_")[:]).copy()
     state["ctrl.img_idx"] = np.asarray(handles.ctrl.img_idx_[:]).copy()
+    w = np.asarray(handles.s_in.w_[:])
+    state["syn.w"] = np.empty(w.shape)
+    state["syn.w"][order] = w
+    # A chunk ends with a rest longer than any delay: every spike has arrived, and the last arrival at a
+    # synapse is its input's latest emission plus the synapse's delay.
     dt = float(handles.exc.clock.dt)
-    # the last arrival at every input synapse (laid out), from its input's emission history: all spikes have
-    # arrived at the end of a chunk (it ends with a rest longer than any delay)
-    n = len(handles.exc)
-    pre = np.repeat(np.arange(N_INPUT), n)
-    delay_step = np.asarray(handles.s_in.delay_step_[:])
-    history = [np.asarray(getattr(handles.inp, name + "_")[:])[pre] for name in ("hbits", "hstep", "hold")]
+    history = [np.asarray(getattr(handles.inp, name + "_")[:]) for name in ("hbits", "hstep", "hold")]
     end_step = int(round(shift / dt))
-    arrival = _last_emission_numpy(*history, False, end_step, delay_step).astype(np.int64) + delay_step
-    for key, laid_out in (("syn.w", np.asarray(handles.s_in.w_[:])), ("syn.tarr", arrival)):
-        value = np.empty(laid_out.shape, dtype=np.float64)
-        value[order] = laid_out
-        state[key] = value
-    state["syn.tarr"] = state["syn.tarr"] * dt - shift  # arrival time in s, relative to the next chunk
+    emission = _last_emission_numpy(*history, False, end_step, 0).astype(np.int64)
+    arrival = np.repeat(emission, len(handles.exc)) + delay_steps(delay, dt)
+    state["syn.tarr"] = arrival * dt - shift  # arrival time in s, relative to the next chunk
+    state["syn.delay"] = np.asarray(delay)
     return state
 
 

@@ -18,6 +18,10 @@ def _q(value: Quantity, metadata: dict | None = None) -> dataclasses.Field:
     """Field with a Quantity default (Quantities are unhashable, hence a factory)."""
     return dataclasses.field(default_factory=lambda: value, metadata=metadata or {})
 
+#: longest input delay, in time steps, that the input neurons' emission history covers (one 32-bit word;
+#: see ``network.HISTORY_EQS``)
+HISTORY_STEPS = 32
+
 #: Fields that enter the generated code (they key the compiled build); all others are run-time values.
 STRUCTURE_FIELDS = (
     "n_neurons", "chunk_images", "dt", "presentation_time", "rest_time",
@@ -140,9 +144,8 @@ class DiehlCookParameters:
                 f"rest_time={self.rest_time} must exceed max_delay={self.max_delay}: chunks end after a rest "
                 "during which every delayed input spike has arrived"
             )
-        if round(float(self.max_delay / self.dt)) > 32:
-            # the input neurons' emission history covers 32 steps (network.HISTORY_STEPS)
+        if round(float(self.max_delay / self.dt)) > HISTORY_STEPS:
             raise ValueError(
                 f"max_delay={self.max_delay} is {round(float(self.max_delay / self.dt))} time steps; the model "
-                "supports at most 32 (increase dt or shorten the delays)"
+                f"supports at most {HISTORY_STEPS} (increase dt or shorten the delays)"
             )

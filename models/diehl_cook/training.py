@@ -212,8 +212,7 @@ class CompiledNetwork:
         self._project.run(args, environment=environment)
         for value_name in list(device.run_args_arrays):
             Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
-        new_state = read_state(h, order)
-        new_state["syn.delay"] = state["syn.delay"]
+        new_state = read_state(h, order, state["syn.delay"])
         pres_steps = int(round(float(p.presentation_time / p.dt)))
         slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
         spike_steps = np.round(np.asarray(h.spikes.t_[:]) / float(p.dt)).astype(np.int64)
