@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -192,6 +193,7 @@ class StandaloneProject:
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
         b2.start_scope()
         b2.get_device().insert_code("main", _SEED_FROM_ENVIRONMENT)
+        _remove_orphaned_results(self.directory)
         return self
 
     def build(self) -> None:
@@ -222,7 +224,9 @@ class StandaloneProject:
         os.environ.update(extra)
         device = b2.get_device()
         try:
-            device.run(run_args=dict(run_args or {}), with_output=False)
+            # One results folder per process: a program whose Python process was killed (kill -9) runs on
+            # and writes its results; a resumed run must not read or share them.
+            device.run(run_args=dict(run_args or {}), with_output=False, results_directory=_results_folder())
         except RuntimeError as error:
             # Brian2's message names only the folder; the program's own explanation is in stdout.txt
             output = Path(device.results_dir or "", "stdout.txt")
@@ -244,6 +248,28 @@ class StandaloneProject:
         finally:
             if self._lock is not None:
                 self._lock.release()
+
+
+_RESULTS_PREFIX = "results-"
+
+
+def _results_folder(pid: int | None = None) -> str:
+    """Results folder (relative to a project) of the process ``pid`` (default: this one)."""
+    return f"{_RESULTS_PREFIX}{os.getpid() if pid is None else pid}"
+
+
+def _remove_orphaned_results(project: Path) -> None:
+    """Delete the results folders of processes that no longer exist (runs killed or finished long ago)."""
+    for folder in project.glob(_RESULTS_PREFIX + "*"):
+        pid = folder.name[len(_RESULTS_PREFIX):]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # a live process of another user
 
 
 class _Progress:

@@ -108,3 +108,29 @@ def test_standalone_seed_and_run_args_without_recompiling(tmp_path):
     with StandaloneProject(key, tmp_path) as project:
         _build_draws(project)
     assert objects and [path.stat().st_mtime for path in objects] == built_at
+
+
+def test_results_go_to_a_folder_of_this_process_and_dead_processes_folders_are_removed(tmp_path):
+    """A program whose Python process was killed (kill -9) runs on and writes its results: each process reads
+    and writes its own results folder, and the folders of processes that no longer exist are removed when a
+    project is entered. Oracle: which processes exist (one that has exited, this one, its parent)."""
+    import os
+    import subprocess
+    import sys
+
+    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                            text=True, check=True)
+    dead = int(exited.stdout)
+    key = structure_key("test-results-folder", {"n": 50})
+    project_dir = tmp_path / "standalone" / key
+    for pid in (dead, os.getpid(), os.getppid()):
+        (project_dir / f"results-{pid}").mkdir(parents=True)
+    (project_dir / "results-other").mkdir()
+    with StandaloneProject(key, tmp_path) as project:
+        group = _build_draws(project)
+        project.run({group.scale: np.full(50, 3.0)}, seed=1)
+        assert b2.get_device().results_dir.rstrip("/").endswith(f"results-{os.getpid()}")
+        assert 0 < np.asarray(group.x).min()  # read back from this process's folder
+    remaining = sorted(path.name for path in project_dir.glob("results-*"))
+    assert remaining == sorted([f"results-{os.getpid()}", f"results-{os.getppid()}", "results-other"])
+    assert any((project_dir / f"results-{os.getpid()}").iterdir())
