@@ -120,7 +120,8 @@ rng_key : integer (shared)
 # current presentation. At the start of each slot (``t`` is the time of the network clock): the rate of the
 # image to show, the step of the first spike and the presentation's last step. Stream ``i + N_INPUT`` of the
 # hash keeps these draws apart from the ones taken at spikes (stream ``i``). The threshold compares each
-# neuron's next step with one number per time step (hoisted out of the loop by Brian2).
+# neuron's next step with one number per time step; on bioneuro's device the compiled program instead pops
+# a calendar of the inputs due in the step (same events; bioneuro.devices.use_calendar_threshold).
 INPUT_RATE_CODE = """
 last_step = timestep(t, step_dt) + pres_steps - 1
 rate = stim(img_idx*ms, i)*intensity*int(img_idx < n_avail)
@@ -565,6 +566,9 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     inp.intensity = b2.linked_var(ctrl, "intensity", index=zeros)
     inp.n_avail = b2.linked_var(ctrl, "n_avail", index=zeros)
     inp.run_regularly(INPUT_RATE_CODE, clock=slot_clock, when="start", order=0, name="dc_input_rate")
+    # next_step changes only in the reset of the inputs that fire and in the slot's first step, where
+    # last_step changes too: the compiled threshold may pop a calendar of firing steps (same events)
+    devices.use_calendar_threshold(inp)
 
     # With exponential Euler, v is integrated in every step and then held at its reset value while the
     # neuron is refractory (HOLD_CODE, right after the state update): the same values as Brian2's
