@@ -7,7 +7,11 @@ each. Used for the perf sample shares in ``results/diehl_cook/profile.md``::
     BIONEURO_DATA=... perf record -F 4000 -o perf.data -- python benchmarks/chunk_diehl_cook.py --repeats 3
     perf report -i perf.data --comm main --sort symbol --percentage relative
 
-Two builds can be compared in concurrent or interleaved runs with separate ``BIONEURO_CACHE`` folders.
+Two builds can be compared in concurrent or interleaved runs with separate ``BIONEURO_CACHE`` folders, e.g.
+the calendar threshold of the inputs against the threshold that tests every input in every step::
+
+    python benchmarks/chunk_diehl_cook.py --repeats 8 &
+    BIONEURO_CACHE=/tmp/plain python benchmarks/chunk_diehl_cook.py --repeats 8 --no-calendar
 """
 from __future__ import annotations
 
@@ -30,21 +34,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-neurons", type=int, default=400)
     parser.add_argument("--integration", default="exponential_euler", choices=("exponential_euler", "euler"),
                         help="the model's membrane_integration")
+    parser.add_argument("--no-calendar", action="store_true",
+                        help="inputs keep the threshold that tests every neuron in every step (for A/B runs; "
+                             "use a separate BIONEURO_CACHE)")
     args = parser.parse_args(argv)
+    if args.no_calendar:
+        from bioneuro import devices
+
+        devices.use_calendar_threshold = lambda group: False
     params = DiehlCookParameters(n_neurons=args.n_neurons, chunk_images=200,
                                  membrane_integration=args.integration)
     data = load_data(params)
     state = initial_state(params, np.random.default_rng(0))
     with CompiledNetwork(params, default_cache_dir()) as network:
         state = network.run_chunk(state, data.train_images[:200], 1.0, rng_key=3).state
+        per_presentation = []
         for _ in range(args.repeats):
             before = os.times()
             out = network.run_chunk(state, data.train_images[200:400], 1.0, rng_key=7)
             after = os.times()
             cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+            per_presentation.append(1e3 * cpu / out.n_presentations)
             print(f"CPU ms per presentation {1e3 * cpu / out.n_presentations:.3f}, per image "
                   f"{1e3 * cpu / out.n_accepted:.3f} ({out.n_presentations} presentations, {out.n_accepted} images)",
                   flush=True)
+    print(f"median CPU ms per presentation over {args.repeats} runs: {np.median(per_presentation):.3f}")
     return 0
 
 
