@@ -2,8 +2,9 @@
 
 Oracle: second formulation. Two groups with the same equations and the same counter-based random draws,
 one with the calendar and one with the threshold that compares every neuron in every step, give identical
-spikes over presentations, rests, rates from 0 to "every step", and two runs with the firing steps changed
-in between (the neurons then due fire in the first step of the second run). Its own module: it needs a
+spikes over presentations, rests, rates from 0 to "every step", two runs with the firing steps changed
+in between (the neurons then due fire in the first step of the second run), and a presentation that never
+ends with the ring of buckets limited to 64 steps (neurons due beyond it are filed by later rebuilds). Its own module: it needs a
 standalone project with two runs, which cannot be open beside ``test_devices``' shared build.
 """
 
@@ -61,6 +62,17 @@ def _build_calendar_pair() -> dict:
         group.run_regularly(CAL_SLOT, dt=SLOT7, when="start", name=f"n7_{name}_slot")
         handles[name] = group
         handles[f"{name}_spikes"] = b2.SpikeMonitor(group, name=f"n7_{name}_spikes")
+    # "long": a presentation that never ends (last_step far ahead) and a constant rate per neuron (0 for every
+    # third neuron); the calendar's ring is limited to 64 steps, so it is rebuilt every 63 steps and neurons due
+    # beyond its horizon must be filed by those rebuilds
+    for name in ("cal_long", "plain_long"):
+        group = b2.NeuronGroup(N7, CAL_EQS, threshold=CAL_THRESHOLD, reset=CAL_RESET, dt=DT1,
+                               namespace={"dc_gap": dc_gap, "step_dt": DT1}, name=f"n7_{name}")
+        group.rate = np.geomspace(1.0, 3000.0, N7) * (np.arange(N7) % 3) * b2.Hz
+        group.next_step = np.arange(N7) * 7 % 300
+        group.last_step = 1 << 30
+        handles[name] = group
+        handles[f"{name}_spikes"] = b2.SpikeMonitor(group, name=f"n7_{name}_spikes")
     return handles
 
 
@@ -79,6 +91,8 @@ def test_calendar_threshold_contract_checks():
         no_threshold = b2.NeuronGroup(3, CAL_EQS)
         with pytest.raises(ValueError, match="no spike threshold"):
             use_calendar_threshold(no_threshold)
+        with pytest.raises(ValueError, match="power of two"):
+            use_calendar_threshold(group, max_span=100)
         del group, missing, refractory, no_threshold
         gc.collect()
 
@@ -90,18 +104,21 @@ def test_calendar_threshold_gives_the_events_of_the_plain_threshold(tmp_path):
         b2.defaultclock.dt = DT1
         h = _build_calendar_pair()
         assert use_calendar_threshold(h["cal"]) is True
+        assert use_calendar_threshold(h["cal_long"], max_span=64) is True
         network = b2.Network(*h.values())
         network.run(FIRST_RUN7 * DT1)  # ends inside a presentation (steps 600-634)
         # between runs, change the firing steps: some are already due (they fire in the first step of
         # run 2), some fall in the rest of the presentation, some after it
         changed = np.random.default_rng(3).integers(FIRST_RUN7 - 10, FIRST_RUN7 + 40, N7)
-        h["cal"].next_step = changed
-        h["plain"].next_step = changed
+        for name in ("cal", "plain", "cal_long", "plain_long"):
+            h[name].next_step = changed
         network.run(DURATION)
         project.build()
         project.run()
         cal_i, cal_t = np.asarray(h["cal_spikes"].i[:]), np.asarray(h["cal_spikes"].t_[:])
         plain_i, plain_t = np.asarray(h["plain_spikes"].i[:]), np.asarray(h["plain_spikes"].t_[:])
+        long_cal = np.asarray(h["cal_long_spikes"].i[:]), np.asarray(h["cal_long_spikes"].t_[:])
+        long_plain = np.asarray(h["plain_long_spikes"].i[:]), np.asarray(h["plain_long_spikes"].t_[:])
     steps = np.round(plain_t / float(DT1)).astype(np.int64)
     # the draws cover the cases: silent neurons, neurons firing in consecutive steps, spikes in both runs
     # and no spike in a rest (steps 35-49 of each 50-step slot)
@@ -115,3 +132,12 @@ def test_calendar_threshold_gives_the_events_of_the_plain_threshold(tmp_path):
     assert np.any(later)
     np.testing.assert_array_equal(cal_i, plain_i)
     np.testing.assert_array_equal(cal_t, plain_t)
+    # the long presentation: spikes all along both runs (far beyond a 64-step ring)
+    long_steps = np.round(long_plain[1] / float(DT1)).astype(np.int64)
+    assert len(long_plain[0]) > 5000 and long_steps.max() > FIRST_RUN7 + 1000
+    # a neuron of rate 0 fires once, at its initial step, in the first run
+    silent = long_plain[0][long_steps < FIRST_RUN7]
+    silent = silent[silent % 3 == 0]
+    np.testing.assert_array_equal(np.sort(silent), np.arange(0, N7, 3))
+    np.testing.assert_array_equal(long_cal[0], long_plain[0])
+    np.testing.assert_array_equal(long_cal[1], long_plain[1])

@@ -230,7 +230,7 @@ def delay_sorted_order(pre: np.ndarray, post: np.ndarray, delay_steps: np.ndarra
     return order.astype(np.int64)
 
 
-def use_calendar_threshold(group) -> bool:
+def use_calendar_threshold(group, max_span: int = 1 << 16) -> bool:
     """Let ``group``'s spike threshold pop a calendar of known firing steps instead of testing every neuron.
 
     For groups that decide each neuron's next firing step in advance (e.g. Poisson inputs drawn as
@@ -240,9 +240,11 @@ def use_calendar_threshold(group) -> bool:
     ``last_step`` changes. The events (neurons and their order) are those of Brian2's threshold; the cost per
     step is that of the neurons that fire instead of the whole group.
 
-    Only the compiled program of this device has the template: on any other device the group keeps Brian2's
-    threshold and False is returned. Raises ValueError if the group lacks the variables of the contract or
-    is refractory.
+    ``max_span`` (a power of two) bounds the ring of per-step buckets: neurons due more than ``max_span``
+    steps ahead are filed when the ring has been passed through (a rescan of the group), so that a distant
+    ``last_step`` costs no memory. Only the compiled program of this device has the template: on any other
+    device the group keeps Brian2's threshold and False is returned. Raises ValueError if the group lacks the
+    variables of the contract, is refractory, or ``max_span`` is not a power of two.
     """
     from brian2 import get_device
 
@@ -257,9 +259,12 @@ def use_calendar_threshold(group) -> bool:
         raise ValueError(f"use_calendar_threshold: {group.name} has no spike threshold")
     if thresholder.template_kwds.get("_uses_refractory"):
         raise ValueError(f"use_calendar_threshold: {group.name} is refractory, which the calendar does not handle")
+    if max_span < 1 or max_span & (max_span - 1):
+        raise ValueError(f"use_calendar_threshold: max_span must be a power of two, got {max_span}")
     if not isinstance(get_device(), BioneuroStandaloneDevice):
         return False
     thresholder.template = CALENDAR_TEMPLATE
+    thresholder.template_kwds = dict(thresholder.template_kwds or {}, _bioneuro_max_span=int(max_span))
     return True
 
 

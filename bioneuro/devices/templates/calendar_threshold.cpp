@@ -13,6 +13,7 @@
 {% extends 'common_group.cpp' %}
 {% block extra_headers %}
 #include<algorithm>
+#include<cstdint>
 #include<vector>
 // 0 after each run (set by the after-run code): the first step of a run rebuilds the calendar
 int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
@@ -31,7 +32,9 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
     static std::vector<int32_t> _bioneuro_head;  // first neuron filed under each bucket (-1: empty)
     static std::vector<int32_t> _bioneuro_link;  // next neuron in the same bucket
     static int64_t _bioneuro_built_last = 0;     // last_step when the calendar was built
+    static int64_t _bioneuro_horizon = 0;        // last step the ring covers (later steps: next rebuild)
     static int64_t _bioneuro_prev_step = 0;      // step of the previous call
+    const size_t _bioneuro_max_span = {{_bioneuro_max_span}};  // ring size limit (a power of two)
     const double _bioneuro_dt = {{dt}};
     const int64_t _bioneuro_step = (int64_t)(({{t}} + 1e-3*_bioneuro_dt)/_bioneuro_dt);  // Brian2's timestep()
     const int64_t _bioneuro_last = {{last_step}};
@@ -42,12 +45,24 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
     int32_t * const _bioneuro_events = {{_eventspace}};
     long _count = 0;
     if (!_bioneuro_calendar_valid_{{codeobj_name}} || _bioneuro_last != _bioneuro_built_last
-        || _bioneuro_step != _bioneuro_prev_step + 1)
+        || _bioneuro_step != _bioneuro_prev_step + 1 || _bioneuro_step > _bioneuro_horizon)
     {
-        // buckets for the steps step+1 .. last_step without two of them sharing a slot
+        // buckets for the steps step+1 .. min(last_step, horizon) without two of them sharing a slot; a
+        // neuron due after the horizon is filed by the rebuild at the step after the horizon
         size_t _span = 1;
+        bool _capped = false;
         while ((int64_t)_span <= _bioneuro_last - _bioneuro_step + 1)
+        {
+            if (_span >= _bioneuro_max_span)
+            {
+                _capped = true;
+                break;
+            }
             _span <<= 1;
+        }
+        // uncapped, the ring holds every step up to last_step; after it nothing fires until last_step changes
+        _bioneuro_horizon = _capped ? _bioneuro_step + (int64_t)_span - 1 : INT64_MAX;
+        const int64_t _filed = _bioneuro_last < _bioneuro_horizon ? _bioneuro_last : _bioneuro_horizon;
         _bioneuro_head.assign(_span, -1);
         _bioneuro_link.assign(_bioneuro_n, -1);
         for (size_t _idx = 0; _idx < _bioneuro_n; _idx++)
@@ -55,7 +70,7 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
             const int64_t _k = _bioneuro_next[_idx];
             if (_k <= _bioneuro_now)
                 _bioneuro_events[_count++] = (int32_t)_idx;
-            else if (_k <= _bioneuro_last)
+            else if (_k <= _filed)
             {
                 const size_t _b = (size_t)_k & (_span - 1);
                 _bioneuro_link[_idx] = _bioneuro_head[_b];
@@ -68,6 +83,7 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
     else
     {
         const size_t _mask = _bioneuro_head.size() - 1;
+        const int64_t _filed = _bioneuro_last < _bioneuro_horizon ? _bioneuro_last : _bioneuro_horizon;
         // the neurons that fired in the previous step have a new next_step (drawn in their reset):
         // fire now or file them (in place: an event is written at or before the position it is read from)
         const long _previous = _bioneuro_events[_bioneuro_n];
@@ -77,7 +93,7 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
             const int64_t _k = _bioneuro_next[_idx];
             if (_k <= _bioneuro_now)
                 _bioneuro_events[_count++] = _idx;
-            else if (_k <= _bioneuro_last)
+            else if (_k <= _filed)
             {
                 const size_t _b = (size_t)_k & _mask;
                 _bioneuro_link[_idx] = _bioneuro_head[_b];
@@ -95,7 +111,7 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
                 const int64_t _k = _bioneuro_next[_idx];
                 if (_k <= _bioneuro_now)
                     _bioneuro_events[_count++] = _idx;
-                else if (_k <= _bioneuro_last)  // not reached under the contract; filed again, not lost
+                else if (_k <= _filed)  // not reached under the contract; filed again, not lost
                 {
                     const size_t _b2 = (size_t)_k & _mask;
                     _bioneuro_link[_idx] = _bioneuro_head[_b2];
