@@ -50,30 +50,39 @@ next_step = timestep(t, step_dt) + dc_gap(11, i + 1000, timestep(t, step_dt), ra
 """
 
 
-def _build_calendar_pair() -> dict:
-    rates = np.geomspace(1.0, 10000.0 / 3, N7) * b2.Hz  # x 0..3 per slot: up to p = 1 at dt 0.1 ms
+def _input_group(name: str) -> b2.NeuronGroup:
+    return b2.NeuronGroup(N7, CAL_EQS, threshold=CAL_THRESHOLD, reset=CAL_RESET, dt=DT1,
+                          namespace={"dc_gap": dc_gap, "step_dt": DT1}, name=f"n7_{name}")
+
+
+def _build_calendar_pairs() -> dict:
+    """Groups "cal", "plain" (slots) and "cal_long", "plain_long" (one endless presentation), each with a
+    spike monitor ``<name>_spikes``."""
     handles = {}
     for name in ("cal", "plain"):
-        group = b2.NeuronGroup(N7, CAL_EQS, threshold=CAL_THRESHOLD, reset=CAL_RESET, dt=DT1,
-                               namespace={"dc_gap": dc_gap, "step_dt": DT1}, name=f"n7_{name}")
-        group.r = rates
+        group = _input_group(name)
+        group.r = np.geomspace(1.0, 10000.0 / 3, N7) * b2.Hz  # x 0..3 per slot: up to p = 1 at dt 0.1 ms
         group.next_step = 1 << 30
         group.last_step = -1
         group.run_regularly(CAL_SLOT, dt=SLOT7, when="start", name=f"n7_{name}_slot")
         handles[name] = group
-        handles[f"{name}_spikes"] = b2.SpikeMonitor(group, name=f"n7_{name}_spikes")
     # "long": a presentation that never ends (last_step far ahead) and a constant rate per neuron (0 for every
     # third neuron); the calendar's ring is limited to 64 steps, so it is rebuilt every 63 steps and neurons due
     # beyond its horizon must be filed by those rebuilds
     for name in ("cal_long", "plain_long"):
-        group = b2.NeuronGroup(N7, CAL_EQS, threshold=CAL_THRESHOLD, reset=CAL_RESET, dt=DT1,
-                               namespace={"dc_gap": dc_gap, "step_dt": DT1}, name=f"n7_{name}")
+        group = _input_group(name)
         group.rate = np.geomspace(1.0, 3000.0, N7) * (np.arange(N7) % 3) * b2.Hz
         group.next_step = np.arange(N7) * 7 % 300
         group.last_step = 1 << 30
         handles[name] = group
-        handles[f"{name}_spikes"] = b2.SpikeMonitor(group, name=f"n7_{name}_spikes")
+    for name in list(handles):
+        handles[f"{name}_spikes"] = b2.SpikeMonitor(handles[name], name=f"n7_{name}_spikes")
     return handles
+
+
+def _spikes(monitor: b2.SpikeMonitor) -> tuple[np.ndarray, np.ndarray]:
+    """(neuron indices, time steps) of a monitor's spikes."""
+    return np.asarray(monitor.i[:]).copy(), np.round(np.asarray(monitor.t_[:]) / float(DT1)).astype(np.int64)
 
 
 def test_calendar_threshold_contract_checks():
@@ -99,45 +108,38 @@ def test_calendar_threshold_contract_checks():
 
 @pytest.mark.standalone
 def test_calendar_threshold_gives_the_events_of_the_plain_threshold(tmp_path):
+    # between the two runs, the firing steps change: some are already due (they fire in the first step of
+    # run 2), some fall in the rest of the presentation, some after it
+    changed = np.random.default_rng(3).integers(FIRST_RUN7 - 10, FIRST_RUN7 + 40, N7)
     with StandaloneProject(structure_key("test-devices-calendar", {"n": N7}), tmp_path,
                            device=DEVICE_NAME) as project:
         b2.defaultclock.dt = DT1
-        h = _build_calendar_pair()
+        h = _build_calendar_pairs()
         assert use_calendar_threshold(h["cal"]) is True
         assert use_calendar_threshold(h["cal_long"], max_span=64) is True
         network = b2.Network(*h.values())
         network.run(FIRST_RUN7 * DT1)  # ends inside a presentation (steps 600-634)
-        # between runs, change the firing steps: some are already due (they fire in the first step of
-        # run 2), some fall in the rest of the presentation, some after it
-        changed = np.random.default_rng(3).integers(FIRST_RUN7 - 10, FIRST_RUN7 + 40, N7)
         for name in ("cal", "plain", "cal_long", "plain_long"):
             h[name].next_step = changed
         network.run(DURATION)
         project.build()
         project.run()
-        cal_i, cal_t = np.asarray(h["cal_spikes"].i[:]), np.asarray(h["cal_spikes"].t_[:])
-        plain_i, plain_t = np.asarray(h["plain_spikes"].i[:]), np.asarray(h["plain_spikes"].t_[:])
-        long_cal = np.asarray(h["cal_long_spikes"].i[:]), np.asarray(h["cal_long_spikes"].t_[:])
-        long_plain = np.asarray(h["plain_long_spikes"].i[:]), np.asarray(h["plain_long_spikes"].t_[:])
-    steps = np.round(plain_t / float(DT1)).astype(np.int64)
+        spikes = {name: _spikes(h[f"{name}_spikes"]) for name in ("cal", "plain", "cal_long", "plain_long")}
+    plain_i, steps = spikes["plain"]
     # the draws cover the cases: silent neurons, neurons firing in consecutive steps, spikes in both runs
     # and no spike in a rest (steps 35-49 of each 50-step slot)
     assert len(plain_i) > 5000
     assert np.any(np.diff(steps[plain_i == N7 - 1]) == 1)
     assert np.all(steps % 50 < 35)
-    changed = np.random.default_rng(3).integers(FIRST_RUN7 - 10, FIRST_RUN7 + 40, N7)
     first = plain_i[steps == FIRST_RUN7]
     np.testing.assert_array_equal(first, np.flatnonzero(changed <= FIRST_RUN7))  # due: fired at once
-    later = (steps > FIRST_RUN7) & (steps < 635)
-    assert np.any(later)
-    np.testing.assert_array_equal(cal_i, plain_i)
-    np.testing.assert_array_equal(cal_t, plain_t)
+    assert np.any((steps > FIRST_RUN7) & (steps < 635))
     # the long presentation: spikes all along both runs (far beyond a 64-step ring)
-    long_steps = np.round(long_plain[1] / float(DT1)).astype(np.int64)
-    assert len(long_plain[0]) > 5000 and long_steps.max() > FIRST_RUN7 + 1000
+    long_i, long_steps = spikes["plain_long"]
+    assert len(long_i) > 5000 and long_steps.max() > FIRST_RUN7 + 1000
     # a neuron of rate 0 fires once, at its initial step, in the first run
-    silent = long_plain[0][long_steps < FIRST_RUN7]
-    silent = silent[silent % 3 == 0]
-    np.testing.assert_array_equal(np.sort(silent), np.arange(0, N7, 3))
-    np.testing.assert_array_equal(long_cal[0], long_plain[0])
-    np.testing.assert_array_equal(long_cal[1], long_plain[1])
+    silent = long_i[long_steps < FIRST_RUN7]
+    np.testing.assert_array_equal(np.sort(silent[silent % 3 == 0]), np.arange(0, N7, 3))
+    for cal, plain in (("cal", "plain"), ("cal_long", "plain_long")):
+        np.testing.assert_array_equal(spikes[cal][0], spikes[plain][0], err_msg=cal)
+        np.testing.assert_array_equal(spikes[cal][1], spikes[plain][1], err_msg=cal)

@@ -550,4 +550,3 @@ def test_exp_and_log_vectorise_and_stay_accurate(bioneuro):
     if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc" and _vectoriser_flags():
         code = (Path(b2.get_device().project_dir) / "code_objects" / "n6_exp_codeobject.o").read_bytes()
         assert b"_ZGV" in code and b"v_exp" in code and b"v_log" in code
-

@@ -264,7 +264,7 @@ def use_calendar_threshold(group, max_span: int = 1 << 16) -> bool:
     if not isinstance(get_device(), BioneuroStandaloneDevice):
         return False
     thresholder.template = CALENDAR_TEMPLATE
-    thresholder.template_kwds = dict(thresholder.template_kwds or {}, _bioneuro_max_span=int(max_span))
+    thresholder.template_kwds = dict(thresholder.template_kwds, _bioneuro_max_span=int(max_span))
     return True
 
 

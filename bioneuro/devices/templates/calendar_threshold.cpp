@@ -43,9 +43,9 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
     const size_t _bioneuro_n = (size_t)N;
     const int32_t * const _bioneuro_next = {{next_step}};
     int32_t * const _bioneuro_events = {{_eventspace}};
-    long _count = 0;
-    if (!_bioneuro_calendar_valid_{{codeobj_name}} || _bioneuro_last != _bioneuro_built_last
-        || _bioneuro_step != _bioneuro_prev_step + 1 || _bioneuro_step > _bioneuro_horizon)
+    const bool _bioneuro_rebuild = !_bioneuro_calendar_valid_{{codeobj_name}} || _bioneuro_last != _bioneuro_built_last
+        || _bioneuro_step != _bioneuro_prev_step + 1 || _bioneuro_step > _bioneuro_horizon;
+    if (_bioneuro_rebuild)
     {
         // buckets for the steps step+1 .. min(last_step, horizon) without two of them sharing a slot; a
         // neuron due after the horizon is filed by the rebuild at the step after the horizon
@@ -62,61 +62,49 @@ int32_t _bioneuro_calendar_valid_{{codeobj_name}} = 0;
         }
         // uncapped, the ring holds every step up to last_step; after it nothing fires until last_step changes
         _bioneuro_horizon = _capped ? _bioneuro_step + (int64_t)_span - 1 : INT64_MAX;
-        const int64_t _filed = _bioneuro_last < _bioneuro_horizon ? _bioneuro_last : _bioneuro_horizon;
         _bioneuro_head.assign(_span, -1);
         _bioneuro_link.assign(_bioneuro_n, -1);
-        for (size_t _idx = 0; _idx < _bioneuro_n; _idx++)
-        {
-            const int64_t _k = _bioneuro_next[_idx];
-            if (_k <= _bioneuro_now)
-                _bioneuro_events[_count++] = (int32_t)_idx;
-            else if (_k <= _filed)
-            {
-                const size_t _b = (size_t)_k & (_span - 1);
-                _bioneuro_link[_idx] = _bioneuro_head[_b];
-                _bioneuro_head[_b] = (int32_t)_idx;
-            }
-        }
         _bioneuro_built_last = _bioneuro_last;
         _bioneuro_calendar_valid_{{codeobj_name}} = 1;
     }
+    const size_t _mask = _bioneuro_head.size() - 1;
+    const int64_t _filed = _bioneuro_last < _bioneuro_horizon ? _bioneuro_last : _bioneuro_horizon;
+    long _count = 0;
+    // a neuron due now becomes an event; one due later (up to the ring's last step) is filed under its step.
+    // Events are written at or before the position the previous step's events are read from (in place).
+    auto _fire_or_file = [&](const int32_t _idx)
+    {
+        const int64_t _k = _bioneuro_next[_idx];
+        if (_k <= _bioneuro_now)
+            _bioneuro_events[_count++] = _idx;
+        else if (_k <= _filed)
+        {
+            const size_t _b = (size_t)_k & _mask;
+            _bioneuro_link[_idx] = _bioneuro_head[_b];
+            _bioneuro_head[_b] = _idx;
+        }
+    };
+    if (_bioneuro_rebuild)
+    {
+        for (size_t _idx = 0; _idx < _bioneuro_n; _idx++)  // ascending: events need no sorting
+            _fire_or_file((int32_t)_idx);
+    }
     else
     {
-        const size_t _mask = _bioneuro_head.size() - 1;
-        const int64_t _filed = _bioneuro_last < _bioneuro_horizon ? _bioneuro_last : _bioneuro_horizon;
-        // the neurons that fired in the previous step have a new next_step (drawn in their reset):
-        // fire now or file them (in place: an event is written at or before the position it is read from)
+        // the neurons that fired in the previous step have a new next_step (drawn in their reset)
         const long _previous = _bioneuro_events[_bioneuro_n];
         for (long _s = 0; _s < _previous; _s++)
-        {
-            const int32_t _idx = _bioneuro_events[_s];
-            const int64_t _k = _bioneuro_next[_idx];
-            if (_k <= _bioneuro_now)
-                _bioneuro_events[_count++] = _idx;
-            else if (_k <= _filed)
-            {
-                const size_t _b = (size_t)_k & _mask;
-                _bioneuro_link[_idx] = _bioneuro_head[_b];
-                _bioneuro_head[_b] = _idx;
-            }
-        }
+            _fire_or_file(_bioneuro_events[_s]);
         if (_bioneuro_step <= _bioneuro_last)
         {
+            // this step's bucket (under the contract all of its neurons are due now; any other is filed again)
             const size_t _b = (size_t)_bioneuro_step & _mask;
             int32_t _idx = _bioneuro_head[_b];
             _bioneuro_head[_b] = -1;
             while (_idx >= 0)
             {
                 const int32_t _following = _bioneuro_link[_idx];
-                const int64_t _k = _bioneuro_next[_idx];
-                if (_k <= _bioneuro_now)
-                    _bioneuro_events[_count++] = _idx;
-                else if (_k <= _filed)  // not reached under the contract; filed again, not lost
-                {
-                    const size_t _b2 = (size_t)_k & _mask;
-                    _bioneuro_link[_idx] = _bioneuro_head[_b2];
-                    _bioneuro_head[_b2] = _idx;
-                }
+                _fire_or_file(_idx);
                 _idx = _following;
             }
         }
