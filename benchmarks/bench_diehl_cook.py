@@ -11,7 +11,9 @@ Usage::
     python benchmarks/bench_diehl_cook.py --n-neurons 400 --rounds 7 --chunk 1000 --baseline-images 2
 
 (chunks of 1,000 images, as training runs by default; shorter chunks add each process start and state
-transfer to fewer images: ~0.2-0.3 ms per image with 200).
+transfer to fewer images: ~0.2-0.3 ms per image with 200). ``--cpu 0`` pins everything to one core: this
+VM's cores switch between a fast and a slow mode independently (``results/diehl_cook/profile.md``), and
+programs that share one core share its mode.
 
 Writes ``results/diehl_cook/benchmark.json`` and ``benchmark.md``.
 """
@@ -97,7 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-images", type=int, default=2, help="timed baseline images per round")
     parser.add_argument("--dataset", choices=("mnist", "embedded"), default="mnist")
     parser.add_argument("--out", default=str(ROOT / "results" / "diehl_cook"))
+    parser.add_argument(
+        "--cpu", type=int, default=None,
+        help="pin this process and every program it starts to this core (Linux): all variants then share "
+             "the core's speed; on a VM whose cores run at different speeds at times, rounds compare better",
+    )
     args = parser.parse_args(argv)
+    if args.cpu is not None:
+        if not hasattr(os, "sched_setaffinity"):
+            parser.error("--cpu needs os.sched_setaffinity (Linux)")
+        if args.cpu not in os.sched_getaffinity(0):
+            parser.error(f"--cpu {args.cpu}: this process may run on cores {sorted(os.sched_getaffinity(0))}")
+        os.sched_setaffinity(0, {args.cpu})  # inherited by the compiled programs and the baseline
 
     params = DiehlCookParameters(n_neurons=args.n_neurons, chunk_images=args.chunk, dataset=args.dataset)
     data = load_data(params)
@@ -257,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "git_revision": _git(),
         "versions": _versions(),
         "machine": _machine(),
+        "pinned_cpu": args.cpu,
         "n_neurons": args.n_neurons,
         "membrane_integration": {name: p.membrane_integration for name, (_, p) in variants.items()},
         "dataset": data.dataset,
@@ -292,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `{report['command']}`  ",
         f"Git revision: `{report['git_revision']}`  ",
         f"Versions: {report['versions']}  ",
-        f"Machine: {report['machine']}",
+        f"Machine: {report['machine']}" + (f", all timed programs pinned to core {args.cpu}" if args.cpu is not None else ""),
         "",
         f"{args.n_neurons} excitatory neurons, {data.dataset}, one thread each, {args.rounds} interleaved "
         f"rounds (medians).",

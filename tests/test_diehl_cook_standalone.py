@@ -4,18 +4,20 @@ One C++ standalone build (25 neurons, chunks of 50 images) is shared by the whol
 under the bioneuro cache folder, so later runs only regenerate code.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 from bioneuro.models.diehl_cook import DiehlCookParameters, evaluation, load_data
 from bioneuro.models.diehl_cook.network import initial_state
-from bioneuro.models.diehl_cook.training import CompiledNetwork, train_and_evaluate
+from bioneuro.models.diehl_cook.training import CHECKPOINT_NAME, CompiledNetwork, train_and_evaluate
 
 from bioneuro.runner import default_cache_dir
 
 pytestmark = pytest.mark.standalone
 
 SMALL = DiehlCookParameters(
-    n_neurons=25, chunk_images=50, n_train=400, n_label=400, n_test=300, dataset="embedded"
+    n_neurons=25, chunk_images=50, n_train=400, n_label=400, n_test=300, dataset="embedded", eval_workers=1
 )
 
 
@@ -77,15 +79,27 @@ def test_retry_rule_repeats_weak_images_with_higher_intensity(compiled, data):
 
 def test_resume_after_interruption_gives_identical_weights(compiled, data, tmp_path):
     params = DiehlCookParameters(
-        n_neurons=25, chunk_images=50, n_train=150, n_label=50, n_test=50, dataset="embedded"
+        n_neurons=25, chunk_images=50, n_train=150, n_label=50, n_test=50, dataset="embedded", eval_workers=1
     )
     common = dict(seed=9, cache_dir=default_cache_dir(), progress=False, compiled=compiled)
     straight = train_and_evaluate(params, data, checkpoint_dir=None, **common)
+    total = straight.n_chunks_run  # training chunks (retries use slots: >= 3), then >= 1 each to label, test
+    assert total >= 5
     partial = train_and_evaluate(params, data, checkpoint_dir=tmp_path, stop_after_chunks=2, **common)
-    assert partial.n_chunks_run == 2
-    resumed = train_and_evaluate(params, data, checkpoint_dir=tmp_path, **common)
+    assert partial.n_chunks_run == 2 and len(partial.test_labels) == 0
+    # on through the end of training and the labelling, into the test phase's last chunk
+    partial = train_and_evaluate(params, data, checkpoint_dir=tmp_path, stop_after_chunks=total - 3, **common)
+    assert partial.n_chunks_run == total - 3
+    assert len(partial.label_counts) == 50 and len(partial.test_labels) < 50
+    # the end, with the test phase in a second process (resumed from its checkpoint)
+    resumed = train_and_evaluate(
+        dataclasses.replace(params, eval_workers=2), data, checkpoint_dir=tmp_path, **common
+    )
+    assert resumed.n_chunks_run == 1 and resumed.eval_workers == 2
     assert np.array_equal(resumed.weights, straight.weights)
     assert np.array_equal(resumed.theta, straight.theta)
+    assert np.array_equal(resumed.label_counts, straight.label_counts)
+    assert np.array_equal(resumed.test_counts, straight.test_counts)
     assert np.array_equal(resumed.test_predictions, straight.test_predictions)
     for key in ("train_nonzero", "train_neuron", "train_count"):
         assert np.array_equal(getattr(resumed, key), getattr(straight, key)), key
@@ -94,6 +108,28 @@ def test_resume_after_interruption_gives_identical_weights(compiled, data, tmp_p
     )
     with pytest.raises(ValueError, match="other parameters"):
         train_and_evaluate(other, data, checkpoint_dir=tmp_path, **common)
+    # a checkpoint without the current format (an earlier version's) is refused, not misread
+    np.savez(tmp_path / "old" , **{"run/digest": np.asarray("x"), "run/phase": np.asarray(1)})
+    (tmp_path / "old.npz").replace(tmp_path / CHECKPOINT_NAME)
+    with pytest.raises(ValueError, match="another version"):
+        train_and_evaluate(params, data, checkpoint_dir=tmp_path, **common)
+
+
+def test_evaluation_in_a_second_process_gives_the_same_responses(compiled, data):
+    """Labelling and testing start from the trained state, so running the test phase in a second process
+    (its own copy of the compiled program) must give exactly the responses of one phase after the other."""
+    params = DiehlCookParameters(
+        n_neurons=25, chunk_images=50, n_train=100, n_label=120, n_test=80, dataset="embedded"
+    )
+    common = dict(seed=6, cache_dir=default_cache_dir(), progress=False, compiled=compiled, checkpoint_dir=None)
+    one = train_and_evaluate(dataclasses.replace(params, eval_workers=1), data, **common)
+    two = train_and_evaluate(dataclasses.replace(params, eval_workers=2), data, **common)
+    assert (one.eval_workers, two.eval_workers) == (1, 2)
+    assert one.label_counts.shape == (120, 25) and one.test_counts.shape == (80, 25)
+    assert one.test_counts.sum() > 80 * params.min_spikes * 0.9  # the phases ran (responses, not zeros)
+    for key in ("label_counts", "test_counts", "test_labels", "test_predictions", "assignments", "weights"):
+        assert np.array_equal(getattr(one, key), getattr(two, key)), key
+    assert one.n_presentations == two.n_presentations and one.n_forced == two.n_forced
 
 
 def test_compiled_and_runtime_baseline_agree_on_spike_counts(compiled, data, tmp_path):
@@ -133,8 +169,6 @@ def test_compiled_and_runtime_baseline_agree_on_spike_counts(compiled, data, tmp
 
 
 def test_recorded_raster_holds_every_counted_spike_and_does_not_perturb(compiled, data):
-    import dataclasses
-
     params = DiehlCookParameters(
         n_neurons=25, chunk_images=50, n_train=100, n_label=50, n_test=50, dataset="embedded"
     )

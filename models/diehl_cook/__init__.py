@@ -45,11 +45,13 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
    of the Brian 1 ``Connection`` and ``STDP`` objects is not specified in the script).
 5. A silent network cannot loop forever: after ``max_retries`` repetitions (default 30, i.e. intensity up
    to 32) the image is accepted anyway and counted in the ``n_forced`` metric.
-6. The network state runs on from training into labelling and testing (the released code restarts a fresh
-   network with the saved weights and thresholds for testing); after 150 ms of rest the difference is in
-   the membrane potentials only. Labels come from the first ``n_label`` training images with learning off
-   (the released code labels from the responses recorded during training; labelling from the test set
-   would leak labels).
+6. Labelling and testing each start from the network's state at the end of training, with its weights and
+   thresholds (the released code restarts a fresh network with the saved weights and thresholds for
+   testing; the membrane state carried over from training differs from a fresh one only in the membrane
+   potentials after 150 ms of rest). The two phases are therefore independent, and on two cores the test
+   phase runs in a second process beside the labelling (``eval_workers``), with the same results. Labels
+   come from the first ``n_label`` training images with learning off (the released code labels from the
+   responses recorded during training; labelling from the test set would leak labels).
 7. The simulation starts with the first presentation (no initial rest); chunks end after a rest, when no
    delayed input spike is in flight, so a chunk boundary changes nothing.
 

@@ -9,7 +9,7 @@ from brian2.units.fundamentalunits import Quantity
 
 from bioneuro.config import check_fields
 
-__all__ = ["DiehlCookParameters", "STRUCTURE_FIELDS"]
+__all__ = ["DiehlCookParameters", "STRUCTURE_FIELDS", "EXECUTION_FIELDS"]
 
 _POS = {"positive": True}
 
@@ -23,6 +23,10 @@ def _q(value: Quantity, metadata: dict | None = None) -> dataclasses.Field:
 HISTORY_STEPS = 32
 
 #: Fields that enter the generated code (they key the compiled build); all others are run-time values.
+#: fields that choose how a run is executed, not what it computes: left out of the checkpoint's identity, so a
+#: run may be resumed with other values
+EXECUTION_FIELDS = ("eval_workers",)
+
 STRUCTURE_FIELDS = (
     "n_neurons", "chunk_images", "dt", "presentation_time", "rest_time",
     "tau_membrane_exc", "v_rest_exc", "v_reset_exc", "v_threshold_exc", "theta_offset", "theta_plus",
@@ -57,6 +61,11 @@ class DiehlCookParameters:
     #: Also keep every excitatory spike of the whole run (neuron, time) in run.h5; by default only per-image
     #: spike counts are kept (a raster grows with the number of images: ~12 spikes per image).
     record_spikes: bool = False
+    #: Processes for the labelling and test phases, which are independent (each starts from the state at the
+    #: end of training) and may run at the same time: 1 runs them one after the other, 2 runs the test phase in
+    #: a second process beside the labelling; 0 (default) takes 2 when this process may use two or more cores,
+    #: else 1. The results do not depend on it.
+    eval_workers: int = dataclasses.field(default=0, metadata={"non_negative": True})
     # --- input and retry rule -------------------------------------------------------------------------
     intensity: float = dataclasses.field(default=2.0, metadata=_POS)
     intensity_step: float = dataclasses.field(default=1.0, metadata=_POS)
@@ -131,6 +140,10 @@ class DiehlCookParameters:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.eval_workers, int) or isinstance(self.eval_workers, bool) or not (
+            0 <= self.eval_workers <= 2
+        ):
+            raise ValueError(f"eval_workers must be 0 (automatic), 1 or 2, got {self.eval_workers!r}")
         if self.min_spikes < 0 or self.max_retries < 0:
             raise ValueError(
                 f"min_spikes and max_retries must be >= 0, got {self.min_spikes!r}, {self.max_retries!r}"

@@ -14,7 +14,7 @@ from . import evaluation
 from .figures import draw_figures
 from .network import N_INPUT
 from .parameters import DiehlCookParameters
-from .training import CHECKPOINT_NAME, PhaseData, train_and_evaluate
+from .training import CHECKPOINT_NAMES, PhaseData, train_and_evaluate
 
 __all__ = ["execute", "load_data", "draw_figures"]
 
@@ -48,8 +48,9 @@ def execute(params: DiehlCookParameters, context) -> object:
         params, data, seed=int(context.seed), cache_dir=Path(context.cache_dir),
         checkpoint_dir=checkpoint_dir, progress=context.progress,
     )
-    if checkpoint_dir is not None:  # the run is complete: its record replaces the checkpoint
-        (checkpoint_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
+    if checkpoint_dir is not None:  # the run is complete: its record replaces the checkpoints
+        for name in CHECKPOINT_NAMES:
+            (checkpoint_dir / name).unlink(missing_ok=True)
         if not any(checkpoint_dir.iterdir()):
             checkpoint_dir.rmdir()
     n = params.n_neurons
@@ -66,6 +67,9 @@ def execute(params: DiehlCookParameters, context) -> object:
         "n_forced_accepts": result.n_forced,
         "n_unassigned_neurons": int(np.sum(result.assignments < 0)),
         "build_time_s": round(result.build_seconds, 3),
+        # labelling and testing: processes used and wall time (with 2, the two phases ran side by side)
+        "eval_workers": result.eval_workers,
+        "time_evaluation_wall_s": round(result.eval_seconds, 3),
     }
     for phase, seconds in result.seconds.items():
         shown = result.n_presentations[phase]

@@ -7,10 +7,15 @@ A run has three phases, each a sequence of chunks of the same compiled program:
            labelled with the class of its highest mean response;
 ``test``   plasticity off, the first ``n_test`` test images, classified with those labels.
 
-After every chunk the whole state (weights, thresholds, membrane state, retry-rule state, spike counts
-collected so far, position) is written atomically to ``<checkpoint_dir>/diehl_cook_checkpoint.npz``; a run
-started again on the same folder continues from there and ends with exactly the weights of an
-uninterrupted run (every random draw is a function of the seed, the phase and the chunk number).
+Labelling and testing both start from the state at the end of training, so they are independent: on two
+or more cores the test phase runs in a second process beside the labelling (``eval_workers``), with the
+same results as one after the other.
+
+After every chunk the state of the phase (weights, thresholds, membrane state, retry-rule state, spike
+counts collected so far, position) is written atomically to its checkpoint in ``checkpoint_dir``
+(:data:`CHECKPOINT_NAMES`: one for training, one for each evaluation phase); a run started again on the same
+folder continues from there and ends with exactly the weights and responses of an uninterrupted run (every
+random draw is a function of the seed, the phase and the chunk number).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -37,10 +43,14 @@ from .network import (
     state_run_args,
     structure_of,
 )
-from .parameters import DiehlCookParameters
+from .parameters import EXECUTION_FIELDS, DiehlCookParameters
 
 __all__ = [
     "CHECKPOINT_NAME",
+    "CHECKPOINT_NAMES",
+    "EvalOutcome",
+    "eval_workers",
+    "run_eval_phase",
     "PhaseData",
     "TrainingResult",
     "ChunkResult",
@@ -51,7 +61,12 @@ __all__ = [
     "load_checkpoint",
 ]
 
+#: checkpoint of the training phase (at its end: the trained state, from which both evaluation phases start)
 CHECKPOINT_NAME = "diehl_cook_checkpoint.npz"
+#: checkpoints of the labelling and test phases (each may run in its own process)
+EVAL_CHECKPOINT_NAMES = {"label": "diehl_cook_checkpoint_label.npz", "test": "diehl_cook_checkpoint_test.npz"}
+CHECKPOINT_NAMES = (CHECKPOINT_NAME, *EVAL_CHECKPOINT_NAMES.values())
+_CHECKPOINT_FORMAT = 2
 PHASES = ("train", "label", "test")
 _RUNNING_WINDOW = 10000
 
@@ -95,6 +110,8 @@ class TrainingResult:
     seconds: dict
     build_seconds: float
     n_chunks_run: int
+    eval_workers: int = 1  # processes that ran the labelling and test phases in this call
+    eval_seconds: float = 0.0  # wall time of the labelling and test phases in this call
 
 
 @dataclasses.dataclass
@@ -125,12 +142,17 @@ class CompiledNetwork:
     device : str
         ``"bioneuro_standalone"`` (default, see :mod:`bioneuro.devices`) or Brian2's ``"cpp_standalone"``
         (same model and generated code, Brian2's spike queue and templates: the benchmark's reference).
+    build_suffix : str
+        Appended to the build folder's name: a second process running the same program at the same time
+        uses its own folder (a folder is locked while a process has it open; see :meth:`copy_build`).
     """
 
-    def __init__(self, params: DiehlCookParameters, cache_dir: Path, device: str = "bioneuro_standalone"):
+    def __init__(self, params: DiehlCookParameters, cache_dir: Path, device: str = "bioneuro_standalone",
+                 build_suffix: str = ""):
         self.params = params
         self.cache_dir = Path(cache_dir)
         self.device = device
+        self.build_suffix = build_suffix
         self.build_seconds = 0.0
         self._project = None
         self.handles = None
@@ -140,7 +162,7 @@ class CompiledNetwork:
     def __enter__(self) -> CompiledNetwork:
         from bioneuro.runner import StandaloneProject, structure_key
 
-        key = structure_key("diehl-cook", structure_of(self.params) | {"device": self.device})
+        key = structure_key("diehl-cook", structure_of(self.params) | {"device": self.device}) + self.build_suffix
         self._project = StandaloneProject(key, self.cache_dir, fast_math_link=True, device=self.device)
         self._project.__enter__()
         try:
@@ -154,6 +176,28 @@ class CompiledNetwork:
 
     def __exit__(self, *exc_info) -> None:
         self._project.__exit__(*exc_info)
+
+    def copy_build(self, suffix: str) -> Path:
+        """Seed the build folder of ``CompiledNetwork(..., build_suffix=suffix)`` with a copy of this open,
+        built one (compiled files with their times), so that opening it only generates code and compiles
+        nothing. A folder that exists already is left alone (its own build keeps it up to date)."""
+        source = self._project.directory
+        target = source.with_name(source.name + suffix)
+        if (target / "main").exists():
+            return target
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(source, partial, symlinks=True,
+                        ignore=shutil.ignore_patterns("results*", "init_*", "*.lock", "*.tmp"))
+        try:
+            os.rename(partial, target)
+        except OSError:  # another run made it meanwhile (or a stale incomplete one is in the way)
+            shutil.rmtree(partial, ignore_errors=True)
+            if not (target / "main").exists():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(source, target, symlinks=True,
+                                ignore=shutil.ignore_patterns("results*", "init_*", "*.lock", "*.tmp"))
+        return target
 
     def _layout_for(self, delay: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
         """Delay-sorted layout of the input synapses and the environment that gives it to the program."""
@@ -305,7 +349,7 @@ def _joined(kept: dict[str, list[np.ndarray]], key: str) -> np.ndarray:
 
 def _params_digest(params: DiehlCookParameters, seed: int, dataset: str) -> str:
     text = json.dumps(
-        {f.name: str(getattr(params, f.name)) for f in dataclasses.fields(params)}
+        {f.name: str(getattr(params, f.name)) for f in dataclasses.fields(params) if f.name not in EXECUTION_FIELDS}
         | {"seed": seed, "dataset": dataset},
         sort_keys=True,
     )
@@ -317,7 +361,7 @@ def _chunk_key(seed: int, phase: int, chunk: int) -> int:
 
 
 def _save_atomic(path: Path, payload: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
         np.savez(handle, **payload)
         handle.flush()
@@ -343,6 +387,19 @@ def _unpack(payload: dict) -> tuple[dict, dict]:
     return state, progress
 
 
+def _check_checkpoint(run: dict, digest: str, path: Path, phase: str) -> None:
+    if int(run.get("format", 1)) != _CHECKPOINT_FORMAT or str(run.get("phase_name", "")) != phase:
+        raise ValueError(
+            f"{path} was written by another version of bioneuro's Diehl & Cook model; start a new run "
+            "(or finish this one with the version that began it)"
+        )
+    if str(run["digest"]) != digest:
+        raise ValueError(
+            f"{path} belongs to a run with other parameters, seed or data; "
+            "resume with the same settings or start a new run"
+        )
+
+
 def _phase_plan(params: DiehlCookParameters, data: PhaseData) -> list[tuple[np.ndarray, np.ndarray, float]]:
     n_train_total = params.n_train * params.epochs
     order = np.arange(n_train_total) % params.n_train
@@ -351,6 +408,198 @@ def _phase_plan(params: DiehlCookParameters, data: PhaseData) -> list[tuple[np.n
         (data.train_images, np.arange(params.n_label), 0.0),
         (data.test_images, np.arange(params.n_test), 0.0),
     ]
+
+
+def eval_workers(params: DiehlCookParameters) -> int:
+    """Processes for the labelling and test phases: ``params.eval_workers``, or with 0, 2 when this process
+    may use two or more cores, else 1."""
+    if params.eval_workers:
+        return params.eval_workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= 2 else 1
+
+
+@dataclasses.dataclass
+class EvalOutcome:
+    """What an evaluation phase (labelling or test) produced so far."""
+
+    counts: np.ndarray  # (n_accepted, n_neurons) uint16
+    labels: np.ndarray
+    seconds: float
+    shown: int
+    n_chunks: int  # chunks of the phase so far
+    chunks_run: int  # of those, run by this call
+    complete: bool
+    n_forced: int  # images accepted by the retry cap with too few spikes
+    raster_neuron: np.ndarray  # with record_spikes: spikes of the phase, time steps from the phase's start
+    raster_step: np.ndarray
+
+
+def _eval_phase_complete(checkpoint: Path | None, digest: str, name: str, n_images: int) -> bool:
+    if checkpoint is None or not checkpoint.is_file():
+        return False
+    _, run = _unpack(load_checkpoint(checkpoint))
+    _check_checkpoint(run, digest, checkpoint, name)
+    return int(run["position"]) >= n_images
+
+
+def run_eval_phase(
+    compiled: CompiledNetwork,
+    params: DiehlCookParameters,
+    name: str,
+    images: np.ndarray,
+    labels: np.ndarray,
+    order: np.ndarray,
+    start_state: dict,
+    *,
+    seed: int,
+    digest: str,
+    checkpoint: Path | None,
+    on_chunk=None,
+    max_chunks: int | None = None,
+    parent_pid: int | None = None,
+) -> EvalOutcome:
+    """Present ``images[order]`` with plasticity off, from ``start_state`` (the state at the end of training),
+    chunk after chunk; resumes from ``checkpoint`` and writes it after every chunk.
+
+    ``on_chunk(n_images)`` is called after each chunk; ``max_chunks`` bounds the chunks of this call;
+    with ``parent_pid``, the loop stops when that process is gone (an orphaned worker). ``compiled`` must
+    be a build of the structure of ``params``.
+    """
+    p = params
+    n, slots = p.n_neurons, p.chunk_images
+    phase = PHASES.index(name)
+    steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+    if checkpoint is not None and checkpoint.is_file():
+        state, run = _unpack(load_checkpoint(checkpoint))
+        _check_checkpoint(run, digest, checkpoint, name)
+        position, chunk, carry = int(run["position"]), int(run["chunk"]), run["carry"]
+        counts, seen = [run["counts"]], [run["labels"]]
+        seconds, shown = float(run["seconds"]), int(run["shown"])
+        raster_neuron, raster_step = [run["raster_neuron"]], [run["raster_step"]]
+    else:
+        state, position, chunk, carry = start_state, 0, 0, np.zeros(n, dtype=np.int64)
+        counts, seen = [np.zeros((0, n), np.uint16)], [np.zeros(0, np.int64)]
+        seconds, shown = 0.0, 0
+        raster_neuron, raster_step = [np.zeros(0, np.int32)], [np.zeros(0, np.int64)]
+    chunks_run = 0
+    while position < len(order) and (max_chunks is None or chunks_run < max_chunks):
+        if parent_pid is not None and os.getppid() != parent_pid:
+            raise SystemExit("the run that started this evaluation process has ended")
+        indices = order[position : position + slots]
+        started = time.perf_counter()
+        out = compiled.run_chunk(state, images[indices], 0.0, _chunk_key(seed, phase, chunk), carry)
+        seconds += time.perf_counter() - started
+        carry, state = out.carry, out.state
+        counts.append(out.counts.astype(np.uint16))
+        seen.append(np.asarray(labels[indices[: out.n_accepted]], dtype=np.int64))
+        shown += out.n_presentations
+        if p.record_spikes:
+            raster_neuron.append(out.spike_neurons.astype(np.int32))
+            raster_step.append(out.spike_steps.astype(np.int64) + chunk * steps_per_chunk)
+        position += out.n_accepted
+        chunk += 1
+        chunks_run += 1
+        if checkpoint is not None:
+            counts, seen = [np.concatenate(counts)], [np.concatenate(seen)]
+            raster_neuron, raster_step = [np.concatenate(raster_neuron)], [np.concatenate(raster_step)]
+            run = {
+                "format": _CHECKPOINT_FORMAT, "phase_name": name, "digest": digest, "position": position,
+                "chunk": chunk, "carry": carry, "counts": counts[0], "labels": seen[0], "seconds": seconds,
+                "shown": shown, "raster_neuron": raster_neuron[0], "raster_step": raster_step[0],
+            }
+            _save_atomic(checkpoint, _pack(state, run))
+        if on_chunk is not None:
+            on_chunk(out.n_accepted)
+    return EvalOutcome(
+        counts=np.concatenate(counts), labels=np.concatenate(seen), seconds=seconds, shown=shown,
+        n_chunks=chunk, chunks_run=chunks_run, complete=position >= len(order),
+        n_forced=int(state["ctrl.n_forced"][0]) - int(start_state["ctrl.n_forced"][0]),
+        raster_neuron=np.concatenate(raster_neuron), raster_step=np.concatenate(raster_step),
+    )
+
+
+def _eval_worker(params, cache_dir, device, build_suffix, name, images, labels, order, start_state, seed,
+                 digest, checkpoint, parent_pid, messages) -> None:
+    """Body of the evaluation process: one phase on its own copy of the compiled program."""
+    import traceback
+
+    try:
+        with CompiledNetwork(params, cache_dir, device=device, build_suffix=build_suffix) as compiled:
+            outcome = run_eval_phase(
+                compiled, params, name, images, labels, order, start_state, seed=seed, digest=digest,
+                checkpoint=checkpoint, on_chunk=lambda k: messages.put(("progress", k)), parent_pid=parent_pid,
+            )
+        messages.put(("done", outcome))
+    except SystemExit:
+        raise
+    except BaseException as error:  # reported to the run, which raises it
+        messages.put(("error", "".join(traceback.format_exception(error))))
+
+
+class _EvalProcess:
+    """An evaluation phase running in a second process (spawned: a fresh Brian2 device of its own)."""
+
+    def __init__(self, compiled: CompiledNetwork, params: DiehlCookParameters, name: str, images, labels, order,
+                 start_state, *, seed, digest, checkpoint, on_progress):
+        import multiprocessing
+
+        suffix = "-eval1"
+        compiled.copy_build(suffix)
+        context = multiprocessing.get_context("spawn")
+        self._messages = context.Queue()
+        self._on_progress = on_progress
+        self._final = None
+        self.process = context.Process(
+            target=_eval_worker,
+            args=(params, compiled.cache_dir, compiled.device, suffix, name, images[order],
+                  labels[order], np.arange(len(order)), start_state, seed, digest, checkpoint, os.getpid(),
+                  self._messages),
+            name=f"bioneuro-diehl-cook-{name}", daemon=True,
+        )
+        self.process.start()
+
+    def _handle(self, kind, payload) -> None:
+        if kind == "progress":
+            self._on_progress(payload)
+        else:
+            self._final = (kind, payload)
+
+    def poll(self) -> None:
+        """Pass on the progress reported so far (non-blocking)."""
+        import queue
+
+        while self._final is None:
+            try:
+                self._handle(*self._messages.get_nowait())
+            except queue.Empty:
+                return
+
+    def result(self) -> EvalOutcome:
+        """Wait for the phase to end; its outcome, or the worker's error as a RuntimeError."""
+        import queue
+
+        while self._final is None:
+            try:
+                self._handle(*self._messages.get(timeout=1.0))
+            except queue.Empty:
+                if not self.process.is_alive():
+                    self.poll()
+                    if self._final is None:
+                        raise RuntimeError(
+                            f"the evaluation process ended without a result (exit code {self.process.exitcode}); "
+                            "run again with --resume to continue from the last checkpoint"
+                        ) from None
+        self.process.join()
+        kind, payload = self._final
+        if kind == "error":
+            raise RuntimeError(f"the evaluation process failed:\n{payload}")
+        return payload
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
 
 def train_and_evaluate(
@@ -364,7 +613,12 @@ def train_and_evaluate(
     stop_after_chunks: int | None = None,
     compiled: CompiledNetwork | None = None,
 ) -> TrainingResult:
-    """Train, label and test; resume from ``checkpoint_dir`` when it holds a checkpoint of the same run.
+    """Train, label and test; resume from ``checkpoint_dir`` when it holds checkpoints of the same run.
+
+    Labelling and testing both start from the state at the end of training (as the released code, which
+    tests a network restored from the trained weights and thresholds) and are independent: with
+    ``eval_workers`` 2 (see :func:`eval_workers`) the test phase runs in a second process beside the
+    labelling, on its own copy of the compiled program; the results are the same either way.
 
     Parameters
     ----------
@@ -377,11 +631,12 @@ def train_and_evaluate(
     cache_dir : Path
         Root of compiled builds (``<cache_dir>/standalone/diehl-cook-<hash>``).
     checkpoint_dir : Path or None
-        Folder of the checkpoint file; ``None`` disables checkpoints.
+        Folder of the checkpoint files (:data:`CHECKPOINT_NAMES`); ``None`` disables checkpoints.
     progress : bool
         Show a tqdm bar (images per second, running accuracy).
     stop_after_chunks : int, optional
-        Return early after this many chunks in this call (tests of resumption); the result is then partial.
+        Return early after this many chunks in this call (tests of resumption; phases then run one after the
+        other); the result is then partial.
     compiled : CompiledNetwork, optional
         An open compiled network of the same structure (shared between calls); default: build one.
 
@@ -398,137 +653,166 @@ def train_and_evaluate(
     if p.n_test > len(data.test_labels):
         raise ValueError(f"n_test={p.n_test} exceeds the {len(data.test_labels)} test images of {data.dataset}")
     digest = _params_digest(p, seed, data.dataset)
-    plan = _phase_plan(p, data)
+    images, order, _ = _phase_plan(p, data)[0]
     n = p.n_neurons
     slots = p.chunk_images
     steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    checkpoint = folder / CHECKPOINT_NAME if folder is not None else None
+    eval_checkpoints = {name: (folder / EVAL_CHECKPOINT_NAMES[name] if folder else None) for name in PHASES[1:]}
 
-    checkpoint = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     if checkpoint is not None and checkpoint.is_file():
         state, run = _unpack(load_checkpoint(checkpoint))
-        if str(run["digest"]) != digest:
-            raise ValueError(
-                f"{checkpoint} belongs to a run with other parameters, seed or data; "
-                "resume with the same settings or start a new run"
-            )
-        phase, position, chunk = int(run["phase"]), int(run["position"]), int(run["chunk"])
+        _check_checkpoint(run, digest, checkpoint, "train")
+        position, chunk = int(run["position"]), int(run["chunk"])
         carry = run["carry"]
-        collected = {name: list(run[f"counts_{name}"]) for name in PHASES}
-        labels_seen = {name: list(run[f"labels_{name}"]) for name in PHASES}
+        recent_counts = list(run["counts_recent"])
+        recent_labels = list(run["labels_recent"])
         history = [tuple(row) for row in run["history"].reshape(-1, 2)]
-        seconds = {name: float(run[f"seconds_{name}"]) for name in PHASES}
-        shown = {name: int(run[f"shown_{name}"]) for name in PHASES}
-        n_chunks_total = int(run["n_chunks_total"])
+        train_seconds, train_shown = float(run["seconds"]), int(run["shown"])
         kept = {key: [run[key]] if key in run else [] for key in _KEPT}
     else:
         state = initial_state(p, np.random.default_rng([seed, 1]))
-        phase, position, chunk = 0, 0, 0
+        position, chunk = 0, 0
         carry = np.zeros(n, dtype=np.int64)
-        collected = {name: [] for name in PHASES}
-        labels_seen = {name: [] for name in PHASES}
-        history, n_chunks_total = [], 0
-        seconds = dict.fromkeys(PHASES, 0.0)
-        shown = dict.fromkeys(PHASES, 0)
+        recent_counts, recent_labels, history = [], [], []
+        train_seconds, train_shown = 0.0, 0
         kept = {key: [] for key in _KEPT}
 
-    total_images = sum(len(order) for _, order, _ in plan)
-    done_images = sum(len(order) for _, order, _ in plan[:phase]) + position
+    total_images = len(order) + p.n_label + p.n_test
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total_images, initial=done_images, unit="img", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=total_images, initial=position, unit="img", file=sys.stderr, dynamic_ncols=True)
 
     chunks_this_call = 0
     own = compiled is None
     if own:
         compiled = CompiledNetwork(p, cache_dir).__enter__()
+    outcomes: dict[str, EvalOutcome] = {}
+    workers_used = 1
+    eval_seconds = 0.0
     try:
-        while phase < len(PHASES):
-            name = PHASES[phase]
-            images, order, plastic = plan[phase]
-            if position >= len(order):
-                phase, position, chunk = phase + 1, 0, 0
-                continue
+        # --- training: chunks of the compiled program with plasticity on -------------------------------
+        while position < len(order):
             if stop_after_chunks is not None and chunks_this_call >= stop_after_chunks:
                 break
             indices = order[position : position + slots]
             started = time.perf_counter()
-            out = compiled.run_chunk(state, images[indices], plastic, _chunk_key(seed, phase, chunk), carry)
-            seconds[name] += time.perf_counter() - started
+            out = compiled.run_chunk(state, images[indices], 1.0, _chunk_key(seed, 0, chunk), carry)
+            train_seconds += time.perf_counter() - started
             carry = out.carry
             n_done = out.n_accepted
             if p.record_spikes:
                 kept["raster_neuron"].append(out.spike_neurons)
-                kept["raster_step"].append(out.spike_steps + n_chunks_total * steps_per_chunk)
-            shown[name] += out.n_presentations
+                kept["raster_step"].append(out.spike_steps + chunk * steps_per_chunk)
+            train_shown += out.n_presentations
             chunk_counts = out.counts.astype(np.uint16)
-            chunk_labels = data_labels(plan, phase, data)[indices[:n_done]]
-            if name == "train":
-                recent = np.asarray(collected["train"][-_RUNNING_WINDOW:], dtype=np.float64).reshape(-1, n)
-                recent_labels = np.asarray(labels_seen["train"][-_RUNNING_WINDOW:], dtype=np.int64)
-                if len(recent):
-                    assigned = evaluation.assign_labels(recent, recent_labels)
-                    acc = evaluation.accuracy(evaluation.predict(chunk_counts, assigned), chunk_labels)
-                else:
-                    acc = float("nan")
-                history.append((position + n_done, acc))
-                _, fired = np.nonzero(chunk_counts)
-                kept["train_nonzero"].append(np.count_nonzero(chunk_counts, axis=1))
-                kept["train_neuron"].append(fired)
-                kept["train_count"].append(chunk_counts[chunk_counts > 0])
-                collected[name].extend(list(chunk_counts))
-                labels_seen[name].extend(chunk_labels.tolist())
-                del collected[name][:-_RUNNING_WINDOW]
-                del labels_seen[name][:-_RUNNING_WINDOW]
+            chunk_labels = data.train_labels[indices[:n_done]]
+            recent = np.asarray(recent_counts[-_RUNNING_WINDOW:], dtype=np.float64).reshape(-1, n)
+            if len(recent):
+                assigned = evaluation.assign_labels(recent, np.asarray(recent_labels[-_RUNNING_WINDOW:]))
+                acc = evaluation.accuracy(evaluation.predict(chunk_counts, assigned), chunk_labels)
             else:
-                collected[name].extend(list(chunk_counts))
-                labels_seen[name].extend(chunk_labels.tolist())
                 acc = float("nan")
-                if name == "test":
-                    assigned = evaluation.assign_labels(
-                        np.asarray(collected["label"]), np.asarray(labels_seen["label"])
-                    )
-                    acc = evaluation.accuracy(
-                        evaluation.predict(np.asarray(collected["test"]), assigned), labels_seen["test"]
-                    )
+            history.append((position + n_done, acc))
+            _, fired = np.nonzero(chunk_counts)
+            kept["train_nonzero"].append(np.count_nonzero(chunk_counts, axis=1))
+            kept["train_neuron"].append(fired)
+            kept["train_count"].append(chunk_counts[chunk_counts > 0])
+            recent_counts.extend(list(chunk_counts))
+            recent_labels.extend(chunk_labels.tolist())
+            del recent_counts[:-_RUNNING_WINDOW]
+            del recent_labels[:-_RUNNING_WINDOW]
             state = out.state
             position += n_done
             chunk += 1
             chunks_this_call += 1
-            n_chunks_total += 1
             if bar is not None:
                 bar.update(n_done)
-                bar.set_postfix(phase=name, acc=f"{acc:.3f}", refresh=False)
+                bar.set_postfix(phase="train", acc=f"{acc:.3f}", refresh=False)
             if checkpoint is not None:
                 run = {
-                    "digest": digest, "phase": phase, "position": position, "chunk": chunk, "carry": carry,
+                    "format": _CHECKPOINT_FORMAT, "phase_name": "train", "digest": digest, "position": position,
+                    "chunk": chunk, "carry": carry, "seconds": train_seconds, "shown": train_shown,
                     "history": np.asarray(history, dtype=np.float64).reshape(-1, 2),
-                    "n_chunks_total": n_chunks_total,
+                    "counts_recent": np.asarray(recent_counts, dtype=np.uint16).reshape(-1, n),
+                    "labels_recent": np.asarray(recent_labels, dtype=np.int64),
                 }
                 for key in kept:
                     kept[key] = [_joined(kept, key)]
                     run[key] = kept[key][0]
-                for key_name in PHASES:
-                    run[f"counts_{key_name}"] = np.asarray(collected[key_name], dtype=np.uint16).reshape(-1, n)
-                    run[f"labels_{key_name}"] = np.asarray(labels_seen[key_name], dtype=np.int64)
-                    run[f"seconds_{key_name}"] = seconds[key_name]
-                    run[f"shown_{key_name}"] = shown[key_name]
                 _save_atomic(checkpoint, _pack(state, run))
+
+        # --- labelling and testing: plasticity off, each from the trained state --------------------------
+        trained = position >= len(order)
+        if trained:
+            budget = None if stop_after_chunks is None else stop_after_chunks - chunks_this_call
+            jobs = {
+                "label": (data.train_images, data.train_labels, np.arange(p.n_label)),
+                "test": (data.test_images, data.test_labels, np.arange(p.n_test)),
+            }
+            common = dict(seed=seed, digest=digest)
+
+            def advance(phase_name):
+                def on_chunk(k):
+                    if bar is not None:
+                        bar.update(k)
+                        bar.set_postfix(phase=phase_name, refresh=False)
+                return on_chunk
+
+            started = time.perf_counter()
+            helper = None
+            if (budget is None and eval_workers(p) >= 2
+                    and not _eval_phase_complete(eval_checkpoints["test"], digest, "test", p.n_test)):
+                helper = _EvalProcess(compiled, p, "test", *jobs["test"], state, checkpoint=eval_checkpoints["test"],
+                                      on_progress=advance("test"), **common)
+                workers_used = 2
+            try:
+                label_progress = advance("label")
+
+                def on_label_chunk(k):
+                    label_progress(k)
+                    if helper is not None:
+                        helper.poll()
+
+                outcomes["label"] = run_eval_phase(
+                    compiled, p, "label", *jobs["label"], state, checkpoint=eval_checkpoints["label"],
+                    on_chunk=on_label_chunk, max_chunks=budget, **common,
+                )
+                if helper is not None:
+                    outcomes["test"] = helper.result()
+                elif outcomes["label"].complete:
+                    rest = None if budget is None else budget - outcomes["label"].chunks_run
+                    outcomes["test"] = run_eval_phase(
+                        compiled, p, "test", *jobs["test"], state, checkpoint=eval_checkpoints["test"],
+                        on_chunk=advance("test"), max_chunks=rest, **common,
+                    )
+            finally:
+                if helper is not None:
+                    helper.stop()
+            eval_seconds = time.perf_counter() - started
+            chunks_this_call += sum(outcome.chunks_run for outcome in outcomes.values())
     finally:
         if own:
             compiled.__exit__(None, None, None)
     if bar is not None:
         bar.close()
 
-    label_counts = np.asarray(collected["label"], dtype=np.uint16).reshape(-1, n)
-    test_counts = np.asarray(collected["test"], dtype=np.uint16).reshape(-1, n)
-    label_labels = np.asarray(labels_seen["label"], dtype=np.int64)
-    test_labels = np.asarray(labels_seen["test"], dtype=np.int64)
-    assignments = (
-        evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
-    )
+    empty = EvalOutcome(np.zeros((0, n), np.uint16), np.zeros(0, np.int64), 0.0, 0, 0, 0, False, 0,
+                        np.zeros(0, np.int32), np.zeros(0, np.int64))
+    label, test = outcomes.get("label", empty), outcomes.get("test", empty)
+    label_counts, label_labels = label.counts, label.labels
+    test_counts, test_labels = test.counts, test.labels
+    assignments = evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
     predictions = evaluation.predict(test_counts, assignments) if len(test_labels) else np.zeros(0, int)
+    # the raster of the whole run: training, then labelling, then testing, chunks without gaps
+    label_offset = chunk * steps_per_chunk
+    test_offset = (chunk + label.n_chunks) * steps_per_chunk
+    spike_neurons = np.concatenate([_joined(kept, "raster_neuron"), label.raster_neuron, test.raster_neuron])
+    spike_steps = np.concatenate([_joined(kept, "raster_step"), label.raster_step + label_offset,
+                                  test.raster_step + test_offset])
     return TrainingResult(
         weights=state["syn.w"].reshape(N_INPUT, n),
         theta=state["exc.theta"],
@@ -539,20 +823,17 @@ def train_and_evaluate(
         train_nonzero=_joined(kept, "train_nonzero"),
         train_neuron=_joined(kept, "train_neuron"),
         train_count=_joined(kept, "train_count"),
-        spike_neurons=_joined(kept, "raster_neuron"),
-        spike_steps=_joined(kept, "raster_step"),
-        n_steps=n_chunks_total * steps_per_chunk,
+        spike_neurons=spike_neurons.astype(np.int32),
+        spike_steps=spike_steps.astype(np.int64),
+        n_steps=(chunk + label.n_chunks + test.n_chunks) * steps_per_chunk,
         test_labels=test_labels,
         test_predictions=predictions,
         history=np.asarray(history, dtype=np.float64).reshape(-1, 2),
-        n_forced=int(state["ctrl.n_forced"][0]),
-        n_presentations=shown,
-        seconds=seconds,
+        n_forced=int(state["ctrl.n_forced"][0]) + label.n_forced + test.n_forced,
+        n_presentations={"train": train_shown, "label": label.shown, "test": test.shown},
+        seconds={"train": train_seconds, "label": label.seconds, "test": test.seconds},
         build_seconds=compiled.build_seconds,
         n_chunks_run=chunks_this_call,
+        eval_workers=workers_used,
+        eval_seconds=eval_seconds,
     )
-
-
-def data_labels(plan, phase: int, data: PhaseData) -> np.ndarray:
-    """Labels of the image array used by ``phase``."""
-    return data.test_labels if phase == 2 else data.train_labels
