@@ -63,8 +63,10 @@ class DiehlCookParameters:
     record_spikes: bool = False
     #: Processes for the labelling and test phases, which are independent (each starts from the state at the
     #: end of training) and may run at the same time: 1 runs them one after the other, 2 runs the test phase in
-    #: a second process beside the labelling; 0 (default) takes 2 when this process may use two or more cores,
-    #: else 1. The results do not depend on it.
+    #: a second process beside the labelling; 0 (default) takes 2 when this process may use two or more cores
+    #: and the test phase is large enough to win back the ~5-10 s a second process takes to start
+    #: (n_test * n_neurons >= 1,000,000, e.g. 10,000 images for 100 neurons), else 1. The results do not
+    #: depend on it.
     eval_workers: int = dataclasses.field(default=0, metadata={"non_negative": True})
     # --- input and retry rule -------------------------------------------------------------------------
     intensity: float = dataclasses.field(default=2.0, metadata=_POS)

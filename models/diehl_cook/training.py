@@ -410,13 +410,20 @@ def _phase_plan(params: DiehlCookParameters, data: PhaseData) -> list[tuple[np.n
     ]
 
 
+#: with ``eval_workers`` 0, the test phase gets a second process when it has at least this many
+#: neuron-images (``n_test * n_neurons``, ~25 s of work here): starting one (Python, code generation of its
+#: copy of the program) takes ~5-10 s, which smaller phases would not win back
+AUTO_SECOND_PROCESS_WORK = 1_000_000
+
+
 def eval_workers(params: DiehlCookParameters) -> int:
     """Processes for the labelling and test phases: ``params.eval_workers``, or with 0, 2 when this process
-    may use two or more cores, else 1."""
+    may use two or more cores and the test phase is large enough (:data:`AUTO_SECOND_PROCESS_WORK`), else 1."""
     if params.eval_workers:
         return params.eval_workers
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 if cores >= 2 else 1
+    large = params.n_test * params.n_neurons >= AUTO_SECOND_PROCESS_WORK
+    return 2 if cores >= 2 and large else 1
 
 
 @dataclasses.dataclass
@@ -519,87 +526,88 @@ def run_eval_phase(
     )
 
 
-def _eval_worker(params, cache_dir, device, build_suffix, name, images, labels, order, start_state, seed,
-                 digest, checkpoint, parent_pid, messages) -> None:
-    """Body of the evaluation process: one phase on its own copy of the compiled program."""
-    import traceback
-
-    try:
-        with CompiledNetwork(params, cache_dir, device=device, build_suffix=build_suffix) as compiled:
-            outcome = run_eval_phase(
-                compiled, params, name, images, labels, order, start_state, seed=seed, digest=digest,
-                checkpoint=checkpoint, on_chunk=lambda k: messages.put(("progress", k)), parent_pid=parent_pid,
-            )
-        messages.put(("done", outcome))
-    except SystemExit:
-        raise
-    except BaseException as error:  # reported to the run, which raises it
-        messages.put(("error", "".join(traceback.format_exception(error))))
-
-
 class _EvalProcess:
-    """An evaluation phase running in a second process (spawned: a fresh Brian2 device of its own)."""
+    """An evaluation phase running in a second process (``eval_worker``) on its own copy of the compiled
+    program; its progress lines are read by a thread and passed on by :meth:`poll` and :meth:`result`."""
 
     def __init__(self, compiled: CompiledNetwork, params: DiehlCookParameters, name: str, images, labels, order,
                  start_state, *, seed, digest, checkpoint, on_progress):
-        import multiprocessing
+        import pickle
+        import queue
+        import subprocess
+        import tempfile
+        import threading
 
         suffix = "-eval1"
         compiled.copy_build(suffix)
-        context = multiprocessing.get_context("spawn")
-        self._messages = context.Queue()
+        self._folder = tempfile.TemporaryDirectory(prefix="bioneuro-dc-eval-")
+        folder = Path(self._folder.name)
+        self._result = folder / "outcome.pkl"
+        spec = {
+            "params": params, "cache_dir": str(compiled.cache_dir), "device": compiled.device,
+            "build_suffix": suffix, "name": name, "images": np.asarray(images[order]),
+            "labels": np.asarray(labels[order]), "start_state": start_state, "seed": seed, "digest": digest,
+            "checkpoint": checkpoint, "parent_pid": os.getpid(), "result": str(self._result),
+        }
+        with open(folder / "spec.pkl", "wb") as handle:
+            pickle.dump(spec, handle)
+        self._stderr = open(folder / "stderr.txt", "w+b")  # noqa: SIM115 (closed in stop())
         self._on_progress = on_progress
-        self._final = None
-        self.process = context.Process(
-            target=_eval_worker,
-            args=(params, compiled.cache_dir, compiled.device, suffix, name, images[order],
-                  labels[order], np.arange(len(order)), start_state, seed, digest, checkpoint, os.getpid(),
-                  self._messages),
-            name=f"bioneuro-diehl-cook-{name}", daemon=True,
+        self._lines: queue.Queue = queue.Queue()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bioneuro.models.diehl_cook.eval_worker", str(folder / "spec.pkl")],
+            stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )
-        self.process.start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def _handle(self, kind, payload) -> None:
-        if kind == "progress":
-            self._on_progress(payload)
-        else:
-            self._final = (kind, payload)
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            if line.startswith("progress "):
+                self._lines.put(int(line.split()[1]))
 
     def poll(self) -> None:
         """Pass on the progress reported so far (non-blocking)."""
         import queue
 
-        while self._final is None:
+        while True:
             try:
-                self._handle(*self._messages.get_nowait())
+                self._on_progress(self._lines.get_nowait())
             except queue.Empty:
                 return
 
     def result(self) -> EvalOutcome:
-        """Wait for the phase to end; its outcome, or the worker's error as a RuntimeError."""
-        import queue
+        """Wait for the phase to end; its outcome, or the process's error as a RuntimeError."""
+        import pickle
+        import subprocess
 
-        while self._final is None:
+        while True:
             try:
-                self._handle(*self._messages.get(timeout=1.0))
-            except queue.Empty:
-                if not self.process.is_alive():
-                    self.poll()
-                    if self._final is None:
-                        raise RuntimeError(
-                            f"the evaluation process ended without a result (exit code {self.process.exitcode}); "
-                            "run again with --resume to continue from the last checkpoint"
-                        ) from None
-        self.process.join()
-        kind, payload = self._final
-        if kind == "error":
-            raise RuntimeError(f"the evaluation process failed:\n{payload}")
-        return payload
+                self.process.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                self.poll()
+        self._reader.join()
+        self.poll()
+        if self.process.returncode != 0 or not self._result.is_file():
+            self._stderr.seek(0)
+            said = self._stderr.read().decode(errors="replace").strip()[-3000:]
+            raise RuntimeError(
+                f"the evaluation process failed (exit status {self.process.returncode}); run again with --resume "
+                f"to continue from the last checkpoint. Its output:\n{said or '(none)'}"
+            )
+        with open(self._result, "rb") as handle:
+            return EvalOutcome(**pickle.load(handle))
 
     def stop(self) -> None:
-        if self.process.is_alive():
+        """End the process if it still runs (an error in this process) and remove its files."""
+        if self.process.poll() is None:
             self.process.terminate()
-        self.process.join()
+            self.process.wait()
+        self._reader.join(timeout=5)
+        self.process.stdout.close()
+        self._stderr.close()
+        self._folder.cleanup()
 
 
 def train_and_evaluate(
@@ -767,10 +775,10 @@ def train_and_evaluate(
             if (budget is None and eval_workers(p) >= 2
                     and not _eval_phase_complete(eval_checkpoints["test"], digest, "test", p.n_test)):
                 helper = _EvalProcess(compiled, p, "test", *jobs["test"], state, checkpoint=eval_checkpoints["test"],
-                                      on_progress=advance("test"), **common)
+                                      on_progress=advance("label+test"), **common)
                 workers_used = 2
             try:
-                label_progress = advance("label")
+                label_progress = advance("label" if helper is None else "label+test")
 
                 def on_label_chunk(k):
                     label_progress(k)
