@@ -544,19 +544,28 @@ class _EvalProcess:
         folder = Path(self._folder.name)
         self._result = folder / "outcome.pkl"
         spec = {
-            "params": params, "cache_dir": str(compiled.cache_dir), "device": compiled.device,
+            "params": params, "cache_dir": str(Path(compiled.cache_dir).resolve()), "device": compiled.device,
             "build_suffix": suffix, "name": name, "images": np.asarray(images[order]),
             "labels": np.asarray(labels[order]), "start_state": start_state, "seed": seed, "digest": digest,
-            "checkpoint": checkpoint, "parent_pid": os.getpid(), "result": str(self._result),
+            "checkpoint": Path(checkpoint).resolve() if checkpoint is not None else None,
+            "parent_pid": os.getpid(), "result": str(self._result),
         }
         with open(folder / "spec.pkl", "wb") as handle:
             pickle.dump(spec, handle)
         self._stderr = open(folder / "stderr.txt", "w+b")  # noqa: SIM115 (closed in stop())
         self._on_progress = on_progress
         self._lines: queue.Queue = queue.Queue()
+        # The child must import the bioneuro this process runs: it starts in the scratch folder (``-m`` puts the
+        # working directory first on sys.path, where a source checkout's bioneuro/ lacks the installed models)
+        # with the folder holding this bioneuro first on its path.
+        import bioneuro
+
+        environment = dict(os.environ)
+        home = str(Path(bioneuro.__file__).resolve().parents[1])
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [home, environment.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bioneuro.models.diehl_cook.eval_worker", str(folder / "spec.pkl")],
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True,
+            stdout=subprocess.PIPE, stderr=self._stderr, text=True, cwd=folder, env=environment,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
