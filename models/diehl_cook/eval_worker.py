@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import shutil
 import sys
 from pathlib import Path
 
@@ -30,12 +31,17 @@ def main(argv: list[str] | None = None) -> int:
         spec = pickle.load(handle)
     Path(args[0]).unlink()  # its images and state are in memory now; nothing large is left if the run is killed
     params = spec["params"]
-    with CompiledNetwork(params, spec["cache_dir"], device=spec["device"], build_suffix=spec["build_suffix"]) as net:
-        outcome = run_eval_phase(
-            net, params, spec["name"], spec["images"], spec["labels"], np.arange(len(spec["images"])),
-            spec["start_state"], seed=spec["seed"], digest=spec["digest"], checkpoint=spec["checkpoint"],
-            on_chunk=lambda k: print(f"progress {k}", flush=True), parent_pid=spec["parent_pid"],
-        )
+    try:
+        with CompiledNetwork(params, spec["cache_dir"], device=spec["device"], build_suffix=spec["build_suffix"]) as net:
+            outcome = run_eval_phase(
+                net, params, spec["name"], spec["images"], spec["labels"], np.arange(len(spec["images"])),
+                spec["start_state"], seed=spec["seed"], digest=spec["digest"], checkpoint=spec["checkpoint"],
+                on_chunk=lambda k: print(f"progress {k}", flush=True), parent_pid=spec["parent_pid"],
+            )
+    except SystemExit:
+        if os.getppid() != spec["parent_pid"]:  # orphaned (the run was killed): nobody else removes the folder
+            shutil.rmtree(Path(args[0]).parent, ignore_errors=True)
+        raise
     result = Path(spec["result"])
     partial = result.with_name(result.name + ".partial")
     with open(partial, "wb") as handle:
