@@ -400,14 +400,9 @@ def _check_checkpoint(run: dict, digest: str, path: Path, phase: str) -> None:
         )
 
 
-def _phase_plan(params: DiehlCookParameters, data: PhaseData) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    n_train_total = params.n_train * params.epochs
-    order = np.arange(n_train_total) % params.n_train
-    return [
-        (data.train_images, order, 1.0),
-        (data.train_images, np.arange(params.n_label), 0.0),
-        (data.test_images, np.arange(params.n_test), 0.0),
-    ]
+def _training_order(params: DiehlCookParameters) -> np.ndarray:
+    """Training image indices in presentation order: the dataset order, ``epochs`` times."""
+    return np.arange(params.n_train * params.epochs) % params.n_train
 
 
 #: with ``eval_workers`` 0, the test phase gets a second process when it has at least this many
@@ -670,7 +665,7 @@ def train_and_evaluate(
     if p.n_test > len(data.test_labels):
         raise ValueError(f"n_test={p.n_test} exceeds the {len(data.test_labels)} test images of {data.dataset}")
     digest = _params_digest(p, seed, data.dataset)
-    images, order, _ = _phase_plan(p, data)[0]
+    images, order = data.train_images, _training_order(p)
     n = p.n_neurons
     slots = p.chunk_images
     steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
