@@ -61,6 +61,10 @@ dv/dt = (I_t + g - v) / (8*ms) : 1 (unless refractory)
 dg/dt = -g / (5*ms) : 1
 I_t : 1 (constant)
 """
+DECAY_EQS = """
+dx/dt = -rate * x / (2*ms) : 1
+rate : 1 (shared)
+"""
 SRC_STATE = ("v", "I", "k", "lastspike", "not_refractory")
 TGT_STATE = ("v", "g", "lastspike", "not_refractory")
 
@@ -100,8 +104,15 @@ def _build_network1() -> dict:
     src_spikes = b2.SpikeMonitor(src, name="n1_src_spikes")
     tgt_spikes = b2.SpikeMonitor(tgt, name="n1_tgt_spikes")
     g_trace = b2.StateMonitor(tgt, "g", record=[0, 77, 149], dt=0.25 * ms, name="n1_g_trace")
-    return {"objects": [src, tgt, syn, src_spikes, tgt_spikes, g_trace], "src": src, "tgt": tgt,
-            "src_spikes": src_spikes, "tgt_spikes": tgt_spikes, "g_trace": g_trace}
+    # exact decay whose per-step factor exp(-dt*rate/(2 ms)) is loop-invariant (bioneuro's device computes
+    # it again only when its argument changes) and changes every 0.25 ms with the shared rate
+    decay = b2.NeuronGroup(3, DECAY_EQS, method="exact", dt=DT1, name="n1_decay")
+    decay.x = [1.0, 0.5, 0.25]
+    decay.run_regularly("rate = 1 + (rate + 1) % 3", dt=0.25 * ms, name="n1_decay_rate")
+    x_trace = b2.StateMonitor(decay, "x", record=True, name="n1_x_trace")
+    return {"objects": [src, tgt, syn, src_spikes, tgt_spikes, g_trace, decay, x_trace], "src": src,
+            "tgt": tgt, "src_spikes": src_spikes, "tgt_spikes": tgt_spikes, "g_trace": g_trace,
+            "x_trace": x_trace}
 
 
 def _read_network1(h: dict) -> dict[str, np.ndarray]:
@@ -115,6 +126,7 @@ def _read_network1(h: dict) -> dict[str, np.ndarray]:
     for name in TGT_STATE:
         out[f"tgt.{name}"] = np.asarray(getattr(h["tgt"], name + "_")[:]).copy()
     out["g_trace"] = np.asarray(h["g_trace"].g[:]).copy()
+    out["x_trace"] = np.asarray(h["x_trace"].x[:]).copy()
     return out
 
 
@@ -321,6 +333,11 @@ def test_three_devices_give_identical_spikes_and_state(reference, bioneuro):
     assert len(ours["src.i"]) > 1000 and len(ours["tgt.i"]) > 1500
     assert len(np.unique(ours["tgt.i"])) == N1
     assert set(ours) == set(cpp) == set(runtime)
+    # the loop-invariant decay factor took three values during the run (the cached exp was recomputed)
+    ratios = ours["x_trace"][0, 1:] / ours["x_trace"][0, :-1]
+    assert np.unique(np.round(ratios, 12)).size == 3
+    np.testing.assert_allclose(np.unique(np.round(ratios, 12)), np.exp(-float(DT1 / (2 * ms)) * np.arange(1, 4))[::-1],
+                               rtol=1e-11)
     for name in ours:
         # the two compiled programs run the same generated arithmetic: bit for bit identical
         np.testing.assert_array_equal(ours[name], cpp[name], err_msg=name)
@@ -550,3 +567,23 @@ def test_exp_and_log_vectorise_and_stay_accurate(bioneuro):
     if platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc" and _vectoriser_flags():
         code = (Path(b2.get_device().project_dir) / "code_objects" / "n6_exp_codeobject.o").read_bytes()
         assert b"_ZGV" in code and b"v_exp" in code and b"v_log" in code
+
+
+def test_memoise_scalar_exp_rewrites_only_whole_loop_invariant_exp_calls():
+    """The rewrite caches ``const double _lio_N = exp(ARG);`` lines (one call making up the whole value) and
+    leaves every other line alone: products of calls, per-neuron exp, other functions."""
+    from bioneuro.devices import memoise_scalar_exp
+
+    kept = [
+        "    const double _lio_3 = exp(a) * exp(b);",
+        "    const double _v = exp(dt * g);",
+        "    const double _lio_4 = log(1.0f*dt/tau);",
+        "    const double _lio_5 = 2.0 * exp(-dt/tau);",
+    ]
+    code = "\n".join(["    const double _lio_2 = exp(1.0f*(- dt)/tau_ge);", *kept])
+    out = memoise_scalar_exp(code).split("\n")
+    assert out[-len(kept):] == kept
+    rewritten = "\n".join(out[: -len(kept)])
+    assert "const double _lio_2_x = 1.0f*(- dt)/tau_ge;" in rewritten
+    assert "_lio_2_value = exp(_lio_2_x)" in rewritten and rewritten.endswith("const double _lio_2 = _lio_2_value;")
+    assert memoise_scalar_exp("\n".join(kept)) == "\n".join(kept)
