@@ -806,6 +806,11 @@ def train_and_evaluate(
                     helper.stop()
             eval_seconds = time.perf_counter() - started
             chunks_this_call += sum(outcome.chunks_run for outcome in outcomes.values())
+            if bar is not None and "test" in outcomes and outcomes["test"].complete and outcomes["label"].complete:
+                label, test = outcomes["label"], outcomes["test"]
+                assigned = evaluation.assign_labels(label.counts, label.labels)
+                acc = evaluation.accuracy(evaluation.predict(test.counts, assigned), test.labels)
+                bar.set_postfix(phase="done", test_acc=f"{acc:.4f}")
     finally:
         if own:
             compiled.__exit__(None, None, None)
