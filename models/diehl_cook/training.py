@@ -24,8 +24,13 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
+import queue
 import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -185,18 +190,20 @@ class CompiledNetwork:
         target = source.with_name(source.name + suffix)
         if (target / "main").exists():
             return target
+        def copy(to: Path) -> None:
+            shutil.copytree(source, to, symlinks=True,
+                            ignore=shutil.ignore_patterns("results*", "init_*", "*.lock", "*.tmp"))
+
         partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(source, partial, symlinks=True,
-                        ignore=shutil.ignore_patterns("results*", "init_*", "*.lock", "*.tmp"))
+        copy(partial)
         try:
             os.rename(partial, target)
         except OSError:  # another run made it meanwhile (or a stale incomplete one is in the way)
             shutil.rmtree(partial, ignore_errors=True)
             if not (target / "main").exists():
                 shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(source, target, symlinks=True,
-                                ignore=shutil.ignore_patterns("results*", "init_*", "*.lock", "*.tmp"))
+                copy(target)
         return target
 
     def _layout_for(self, delay: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
@@ -400,6 +407,11 @@ def _check_checkpoint(run: dict, digest: str, path: Path, phase: str) -> None:
         )
 
 
+def _steps_per_chunk(params: DiehlCookParameters) -> int:
+    """Time steps of one compiled chunk: ``chunk_images`` slots of presentation + rest."""
+    return params.chunk_images * int(round(float((params.presentation_time + params.rest_time) / params.dt)))
+
+
 def _training_order(params: DiehlCookParameters) -> np.ndarray:
     """Training image indices in presentation order: the dataset order, ``epochs`` times."""
     return np.arange(params.n_train * params.epochs) % params.n_train
@@ -471,7 +483,7 @@ def run_eval_phase(
     p = params
     n, slots = p.n_neurons, p.chunk_images
     phase = PHASES.index(name)
-    steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+    steps_per_chunk = _steps_per_chunk(p)
     if checkpoint is not None and checkpoint.is_file():
         state, run = _unpack(load_checkpoint(checkpoint))
         _check_checkpoint(run, digest, checkpoint, name)
@@ -527,12 +539,6 @@ class _EvalProcess:
 
     def __init__(self, compiled: CompiledNetwork, params: DiehlCookParameters, name: str, images, labels, order,
                  start_state, *, seed, digest, checkpoint, on_progress):
-        import pickle
-        import queue
-        import subprocess
-        import tempfile
-        import threading
-
         suffix = "-eval1"
         compiled.copy_build(suffix)
         self._folder = tempfile.TemporaryDirectory(prefix="bioneuro-dc-eval-")
@@ -572,8 +578,6 @@ class _EvalProcess:
 
     def poll(self) -> None:
         """Pass on the progress reported so far (non-blocking)."""
-        import queue
-
         while True:
             try:
                 self._on_progress(self._lines.get_nowait())
@@ -582,9 +586,6 @@ class _EvalProcess:
 
     def result(self) -> EvalOutcome:
         """Wait for the phase to end; its outcome, or the process's error as a RuntimeError."""
-        import pickle
-        import subprocess
-
         while True:
             try:
                 self.process.wait(timeout=0.5)
@@ -668,7 +669,7 @@ def train_and_evaluate(
     images, order = data.train_images, _training_order(p)
     n = p.n_neurons
     slots = p.chunk_images
-    steps_per_chunk = slots * int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+    steps_per_chunk = _steps_per_chunk(p)
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
     checkpoint = folder / CHECKPOINT_NAME if folder is not None else None
     eval_checkpoints = {name: (folder / EVAL_CHECKPOINT_NAMES[name] if folder else None) for name in PHASES[1:]}
@@ -806,17 +807,9 @@ def train_and_evaluate(
                     helper.stop()
             eval_seconds = time.perf_counter() - started
             chunks_this_call += sum(outcome.chunks_run for outcome in outcomes.values())
-            if bar is not None and "test" in outcomes and outcomes["test"].complete and outcomes["label"].complete:
-                label, test = outcomes["label"], outcomes["test"]
-                assigned = evaluation.assign_labels(label.counts, label.labels)
-                acc = evaluation.accuracy(evaluation.predict(test.counts, assigned), test.labels)
-                bar.set_postfix(phase="done", test_acc=f"{acc:.4f}")
     finally:
         if own:
             compiled.__exit__(None, None, None)
-    if bar is not None:
-        bar.close()
-
     empty = EvalOutcome(np.zeros((0, n), np.uint16), np.zeros(0, np.int64), 0.0, 0, 0, 0, False, 0,
                         np.zeros(0, np.int32), np.zeros(0, np.int64))
     label, test = outcomes.get("label", empty), outcomes.get("test", empty)
@@ -824,6 +817,10 @@ def train_and_evaluate(
     test_counts, test_labels = test.counts, test.labels
     assignments = evaluation.assign_labels(label_counts, label_labels) if len(label_labels) else np.full(n, -1)
     predictions = evaluation.predict(test_counts, assignments) if len(test_labels) else np.zeros(0, int)
+    if bar is not None:
+        if test.complete and label.complete:
+            bar.set_postfix(phase="done", test_acc=f"{evaluation.accuracy(predictions, test_labels):.4f}")
+        bar.close()
     # the raster of the whole run: training, then labelling, then testing, chunks without gaps
     label_offset = chunk * steps_per_chunk
     test_offset = (chunk + label.n_chunks) * steps_per_chunk
