@@ -31,6 +31,10 @@ measured on the Diehl & Cook network (``benchmarks/bench_diehl_cook.py``, ``resu
   that draw their next firing step in advance, a step pops a ring of per-step buckets instead of testing
   every neuron (the Diehl & Cook inputs: ~7 % of the training time);
 
+* :func:`fast_forward` lets a model skip time steps whose effect it can write in closed form (e.g. the
+  quiet end of a rest period, where every variable decays): the network loop runs the model's closed-form
+  operations once and advances the clocks, when the model asks for it and the state is quiet;
+
 * :func:`memoise_scalar_exp` rewrites the generated code so that a loop-invariant ``exp()`` (Brian2
   evaluates e.g. the exact decay factor ``exp(-dt/tau)`` of each linear variable at every time step) is
   computed again only when its argument changes: the same values, five glibc ``exp`` calls per step fewer in
@@ -48,6 +52,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from brian2 import second
 from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
@@ -65,6 +70,7 @@ __all__ = [
     "delay_sorted_order",
     "use_calendar_threshold",
     "CALENDAR_TEMPLATE",
+    "fast_forward",
 ]
 
 DEVICE_NAME = "bioneuro_standalone"
@@ -159,6 +165,54 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
     def __init__(self):
         super().__init__()
         self.headers.append(f'"{_VECTOR_MATH_TARGET}"')
+        self.fast_forwards: list[dict] = []  # registered by fast_forward()
+
+    def network_run(self, net, duration, report=None, report_period=10 * second, namespace=None, profile=None,
+                    level=0, **kwds):
+        # Brian2's run, then the fast-forward registrations (the code objects exist only now) before the
+        # network's run() call; the build, if build_on_run, comes after them
+        build_on_run = self.build_on_run
+        self.build_on_run = False
+        try:
+            super().network_run(net, duration, report=report, report_period=report_period, namespace=namespace,
+                                profile=profile, level=level + 1, **kwds)
+        finally:
+            self.build_on_run = build_on_run
+        self._insert_fast_forward(net)
+        if build_on_run:
+            if self.has_been_run:
+                raise RuntimeError("The network has already been built and run before. Use set_device with "
+                                   "build_on_run=False and an explicit device.build call to use multiple run "
+                                   "statements with this device.")
+            self.build(direct_call=False, **self.build_options)
+
+    def _insert_fast_forward(self, net) -> None:
+        members = {id(obj) for obj in net.objects}
+        lines = []
+        for spec in self.fast_forwards:
+            in_net = [op for op in spec["operations"] if id(op) in members]
+            if not in_net:
+                continue
+            if len(in_net) != len(spec["operations"]):
+                raise ValueError("fast_forward: add all of its operations to the network, or none")
+            group, name = spec["request"]
+            lines.append(f"{net.name}.fast_forward(&brian::{self.get_array_name(group.variables[name])}[0]);")
+            for op in in_net:
+                for codeobj in op._code_objects:
+                    lines.append(f"{net.name}.fast_forward_operation(_run_{codeobj.name});")
+            for group, name, bound in spec["quiet"]:
+                variable = group.variables[name]
+                array = f"brian::{self.get_array_name(variable)}"
+                if bound is None:
+                    lines.append(f"{net.name}.fast_forward_quiet((const char *){array}, {variable.size});")
+                else:
+                    lines.append(f"{net.name}.fast_forward_quiet({array}, {variable.size}, {float(bound)!r});")
+        if not lines:
+            return
+        run_lines = next(args[1] for kind, args in reversed(self.main_queue)
+                         if kind == "run_network" and args[0] is net)
+        position = next(k for k, line in enumerate(run_lines) if line.startswith(f"{net.name}.run("))
+        run_lines[position:position] = lines
 
     def code_object_class(self, codeobj_class=None, fallback_pref=None):
         return BioneuroCodeObject if codeobj_class is None else codeobj_class
@@ -320,6 +374,85 @@ def use_calendar_threshold(group, max_span: int = 1 << 16) -> bool:
     thresholder.template = CALENDAR_TEMPLATE
     thresholder.template_kwds = dict(thresholder.template_kwds, _bioneuro_max_span=int(max_span))
     return True
+
+
+def fast_forward(request, operations, quiet=(), name: str | None = None) -> list:
+    """Let the compiled network skip time steps whose effect the model applies in closed form.
+
+    At the end of a time step (after every object of the step has run) the network loop reads the shared
+    integer variable ``request`` (a ``(group, variable name)`` pair), which the model's code sets in each
+    step. If it is ``n > 0`` and every ``quiet`` condition holds, the loop runs the ``operations`` once and
+    then advances the clock of the operations by ``n`` steps beyond the current one (other clocks to their
+    first tick at or after that time; never beyond the end of the run): the skipped steps run none of the
+    network's objects. Otherwise the step ends as usual (a request that is not quiet yet is simply made again
+    by the model at a later step).
+
+    The model guarantees what makes this exact or bounded: in the skipped steps nothing would happen but
+    what the operations apply (no spikes, no queued synaptic events, no monitor recording on the skipped
+    clock), and the operations apply the effect of ``n`` steps, reading ``n`` from ``request``. Quiet
+    conditions let the model state when that holds: ``(group, name, bound)`` requires ``|x| <= bound`` for
+    every element of a floating-point variable, ``(group, name, None)`` that a boolean variable is true
+    everywhere (e.g. ``not_refractory``).
+
+    Parameters
+    ----------
+    request : tuple
+        ``(group, name)`` of a shared ``integer`` variable, or an ``integer`` variable of a one-neuron group
+        (the operations may read it through linked variables).
+    operations : sequence of (group, code)
+        Abstract code run on each group (``run_regularly`` on the group's clock, which must be the same
+        clock for all of them) when steps are skipped, in the given order.
+    quiet : sequence of (group, name, bound or None)
+    name : str, optional
+        Prefix of the operations' names (default: the request group's name).
+
+    Returns
+    -------
+    list
+        The operations (``run_regularly`` objects) to add to the network. On any device other than
+        ``bioneuro_standalone`` nothing is created and the list is empty: the model then steps through
+        every step.
+    """
+    from brian2 import get_device
+
+    group, variable_name = request
+    variable = group.variables.get(variable_name)
+    if variable is None or variable.dtype != np.int32 or not (variable.scalar or len(group) == 1):
+        raise ValueError(
+            f"fast_forward: {group.name}.{variable_name} must be a shared integer variable or one of a "
+            "one-neuron group"
+        )
+    checked = []
+    for entry in quiet:
+        quiet_group, quiet_name, bound = entry
+        quiet_variable = quiet_group.variables.get(quiet_name)
+        if quiet_variable is None or not hasattr(quiet_variable, "size") or quiet_variable.dynamic:
+            raise ValueError(f"fast_forward: {quiet_group.name}.{quiet_name} is not a state array")
+        if bound is None:
+            if quiet_variable.dtype != bool:
+                raise ValueError(f"fast_forward: {quiet_group.name}.{quiet_name} must be boolean for a bound of None")
+        else:
+            if quiet_variable.dtype != np.float64:
+                raise ValueError(f"fast_forward: {quiet_group.name}.{quiet_name} must be float64 to take a bound")
+            if not float(bound) >= 0:
+                raise ValueError(f"fast_forward: bound must be >= 0, got {bound!r}")
+        checked.append((quiet_group, quiet_name, bound))
+    operations = list(operations)
+    if not operations:
+        raise ValueError("fast_forward: needs at least one closed-form operation")
+    clocks = {id(op_group.clock) for op_group, _ in operations}
+    if len(clocks) != 1:
+        raise ValueError("fast_forward: the operations' groups must share one clock")
+    device = get_device()
+    if not isinstance(device, BioneuroStandaloneDevice):
+        return []
+    prefix = name or group.name
+    created = [
+        op_group.run_regularly(code, when="end", order=10_000 + k, name=f"{prefix}_fast_forward_{k}")
+        for k, (op_group, code) in enumerate(operations)
+    ]
+    device.fast_forwards.append({"request": (group, variable_name), "operations": created, "quiet": checked})
+    return created
 
 
 all_devices[DEVICE_NAME] = BioneuroStandaloneDevice()

@@ -2,6 +2,9 @@
 {# clocks, looks every object's clock up in it and reads the process CPU clock (a system call) at  #}
 {# every time step; this one keeps a clock index per object and a flag per clock, and reads the    #}
 {# CPU clock only when a progress report is requested. Same order of execution, same semantics.   #}
+{# It can also skip time steps in closed form (bioneuro.devices.fast_forward): at the end of a step #}
+{# in which a model asks for n steps to be skipped and every "quiet" condition holds, it runs the   #}
+{# model's closed-form operations (which apply the n steps' effect) and advances the clocks.       #}
 {% macro cpp_file() %}
 
 #include "network.h"
@@ -26,6 +29,50 @@ Network::Network()
 void Network::clear()
 {
     objects.clear();
+    ff_request = NULL;
+    ff_operations.clear();
+    ff_quiet_values.clear();
+    ff_quiet_flags.clear();
+}
+
+void Network::fast_forward(int32_t *request)
+{
+    ff_request = request;
+}
+
+void Network::fast_forward_operation(codeobj_func func)
+{
+    ff_operations.push_back(func);
+}
+
+void Network::fast_forward_quiet(const double *values, size_t n, double bound)
+{
+    ff_quiet_values.push_back(FastForwardValues{values, n, bound});
+}
+
+void Network::fast_forward_quiet(const char *flags, size_t n)
+{
+    ff_quiet_flags.push_back(FastForwardFlags{flags, n});
+}
+
+// whether every registered value is within its bound and every registered flag is set
+bool Network::fast_forward_allowed() const
+{
+    for(size_t k=0; k<ff_quiet_values.size(); k++)
+    {
+        const FastForwardValues &q = ff_quiet_values[k];
+        for(size_t i=0; i<q.n; i++)
+            if (!(fabs(q.values[i]) <= q.bound))  // NaN is never quiet
+                return false;
+    }
+    for(size_t k=0; k<ff_quiet_flags.size(); k++)
+    {
+        const FastForwardFlags &q = ff_quiet_flags[k];
+        for(size_t i=0; i<q.n; i++)
+            if (!q.flags[i])
+                return false;
+    }
+    return true;
 }
 
 void Network::add(Clock* clock, codeobj_func func)
@@ -61,6 +108,31 @@ void Network::run(const double duration, void (*report_func)(const double, const
     // the distinct clocks, in order of first use, and the clock index of every object
     clock_list.clear();
     std::vector<size_t> object_clock(objects.size());
+    // closed-form operations of the fast-forward run only when steps are skipped, on the clock that is
+    // advanced (all of them share one)
+    std::vector<char> gated(objects.size(), 0);
+    Clock *ff_clock = NULL;
+    for(size_t i=0; i<objects.size(); i++)
+    {
+        for(size_t j=0; j<ff_operations.size(); j++)
+            if (objects[i].second == ff_operations[j])
+            {
+                gated[i] = 1;
+                if (ff_clock != NULL && ff_clock != objects[i].first)
+                {
+                    std::cerr << "bioneuro: the fast-forward operations must share one clock" << std::endl;
+                    std::exit(4);
+                }
+                ff_clock = objects[i].first;
+            }
+    }
+    if (ff_request != NULL && ff_clock == NULL)
+    {
+        std::cerr << "bioneuro: fast-forward requested without closed-form operations in this run" << std::endl;
+        std::exit(4);
+    }
+    ff_skipped_steps = 0;
+    ff_jumps = 0;
     for(size_t i=0; i<objects.size(); i++)
     {
         size_t k = 0;
@@ -76,6 +148,8 @@ void Network::run(const double duration, void (*report_func)(const double, const
     if (report_func)
         report_func(0.0, 0.0, t_start, duration);
 
+    const size_t ff_clock_index = object_clock_index(ff_clock);  // clock_list.size() if none
+
     std::vector<char> current(clock_list.size(), 0);
     Clock* clock = select_current(current);
     const size_t n_objects = objects.size();
@@ -87,7 +161,7 @@ void Network::run(const double duration, void (*report_func)(const double, const
         t = clock->t[0];
         for(size_t i=0; i<n_objects; i++)
         {
-            if (current[object_clock[i]])
+            if (current[object_clock[i]] && !gated[i])
             {
                 codeobj_func func = objects[i].second;
                 if (func)  // NULL for objects that only hold a clock
@@ -103,9 +177,37 @@ void Network::run(const double duration, void (*report_func)(const double, const
                 next_report_time += report_period;
             }
         }
+        // fast-forward: asked for by the model (a positive request), on a step of the advanced clock, with
+        // every quiet condition met; never beyond the end of the run
+        int64_t skip = 0;
+        if (ff_request != NULL && *ff_request > 0 && ff_clock_index < clock_list.size() && current[ff_clock_index])
+        {
+            const int64_t left = (int64_t)floor((t_end - ff_clock->t[0]) / ff_clock->dt[0] + 0.5) - 1;
+            skip = *ff_request < left ? *ff_request : left;
+            if (skip > 0 && !fast_forward_allowed())
+                skip = 0;
+            if (skip > 0)
+                for(size_t i=0; i<n_objects; i++)
+                    if (gated[i])
+                        objects[i].second();
+        }
         for(size_t k=0; k<clock_list.size(); k++)
             if (current[k])
                 clock_list[k]->tick();
+        if (skip > 0)
+        {
+            // the advanced clock moves on by ``skip`` steps; every other clock to its first tick at or after
+            // that time (the skipped steps run none of their objects)
+            ff_clock->timestep[0] += skip;
+            ff_clock->t[0] = ff_clock->timestep[0] * ff_clock->dt[0];
+            const double target = ff_clock->t[0];
+            for(size_t k=0; k<clock_list.size(); k++)
+                if (clock_list[k] != ff_clock && clock_list[k]->t[0] < target
+                    && fabs(clock_list[k]->t[0] - target) > Clock_epsilon)
+                    clock_list[k]->set_interval(target, t_end);
+            ff_skipped_steps += skip;
+            ff_jumps += 1;
+        }
         clock = select_current(current);
     }
     Network::_globally_running = false;
@@ -134,15 +236,34 @@ void Network::run(const double duration, void (*report_func)(const double, const
 
 #include<vector>
 #include<utility>
+#include<cstdint>
 #include "brianlib/clocks.h"
 
 typedef void (*codeobj_func)();
+
+struct FastForwardValues { const double *values; size_t n; double bound; };
+struct FastForwardFlags { const char *flags; size_t n; };
 
 class Network
 {
     std::vector<Clock*> clock_list;
     Clock* select_current(std::vector<char> &current);
+    size_t object_clock_index(const Clock *clock) const
+    {
+        size_t k = 0;
+        while (k < clock_list.size() && clock_list[k] != clock)
+            k++;
+        return k;
+    }
+    int32_t *ff_request = NULL;
+    std::vector<codeobj_func> ff_operations;
+    std::vector<FastForwardValues> ff_quiet_values;
+    std::vector<FastForwardFlags> ff_quiet_flags;
+    bool fast_forward_allowed() const;
 public:
+    // steps skipped and skips made by fast-forward in the last run
+    int64_t ff_skipped_steps = 0;
+    int64_t ff_jumps = 0;
     std::vector< std::pair< Clock*, codeobj_func > > objects;
     double t;
     static double _last_run_time;
@@ -153,6 +274,10 @@ public:
     Network();
     void clear();
     void add(Clock *clock, codeobj_func func);
+    void fast_forward(int32_t *request);
+    void fast_forward_operation(codeobj_func func);
+    void fast_forward_quiet(const double *values, size_t n, double bound);
+    void fast_forward_quiet(const char *flags, size_t n);
     void run(const double duration, void (*report_func)(const double, const double, const double, const double), const double report_period);
 };
 
