@@ -50,6 +50,7 @@ ff_steps : integer
 executed : integer
 total : integer
 slot : integer
+skipped : integer
 """
 CTRL_STEP = """
 step = step + 1
@@ -93,7 +94,7 @@ def _build():
     group.run_regularly("g += kicks(slot_idx*ms, i)", clock=slot_clock, when="start", name="ff_kick")
     spikes = b2.SpikeMonitor(group, name="ff_spikes")
     ops = fast_forward((ctrl, "ff_steps"), [(ctrl, CTRL_CLOSED_FORM), (group, NEURON_CLOSED_FORM)],
-                       quiet=[(group, "g", BOUND), (group, "not_refractory", None)])
+                       quiet=[(group, "g", BOUND), (group, "not_refractory", None)], counter=(ctrl, "skipped"))
     return {"ctrl": ctrl, "group": group, "spikes": spikes, "ops": ops}
 
 
@@ -131,7 +132,7 @@ def runs(tmp_path_factory):
                 "step": np.round(np.asarray(h["spikes"].t_[:]) / float(DT)).astype(int),
                 "v": np.asarray(h["group"].v_[:]).copy(),
                 "g": np.asarray(h["group"].g_[:]).copy(),
-                **{name: int(getattr(h["ctrl"], name + "_")[0]) for name in ("executed", "total", "slot")},
+                **{name: int(getattr(h["ctrl"], name + "_")[0]) for name in ("executed", "total", "slot", "skipped")},
             }
     return results
 
@@ -158,8 +159,9 @@ def test_skips_start_when_quiet_and_cover_the_rest_of_each_slot(runs):
     for name in ("skipping", "stepped"):
         assert runs[name]["total"] == total  # the closed form counts the skipped steps
         assert runs[name]["slot"] == N_SLOTS  # the slot clock ticked once per slot
-    assert runs["stepped"]["executed"] == total
+    assert runs["stepped"]["executed"] == total and runs["stepped"]["skipped"] == 0
     assert runs["skipping"]["executed"] == total - skipped.sum()
+    assert runs["skipping"]["skipped"] == skipped.sum()  # the loop's own count
 
 
 def test_fast_forward_on_other_devices_creates_nothing_and_checks_its_arguments():
@@ -172,6 +174,8 @@ def test_fast_forward_on_other_devices_creates_nothing_and_checks_its_arguments(
             fast_forward((ctrl, "x"), [(ctrl, "x = 0")])
         with pytest.raises(ValueError, match="shared integer"):
             fast_forward((big, "k"), [(big, "y = 0")])
+        with pytest.raises(ValueError, match="shared integer"):
+            fast_forward((ctrl, "ff_steps"), [(ctrl, "x = 0")], counter=(ctrl, "x"))
         with pytest.raises(ValueError, match="boolean"):
             fast_forward((ctrl, "ff_steps"), [(ctrl, "x = 0")], quiet=[(ctrl, "x", None)])
         with pytest.raises(ValueError, match="float64"):

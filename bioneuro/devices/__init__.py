@@ -196,7 +196,15 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
             if len(in_net) != len(spec["operations"]):
                 raise ValueError("fast_forward: add all of its operations to the network, or none")
             group, name = spec["request"]
-            lines.append(f"{net.name}.fast_forward(&brian::{self.get_array_name(group.variables[name])}[0]);")
+            request = f"&brian::{self.get_array_name(group.variables[name])}[0]"
+            counter = "NULL"
+            if spec["counter"] is not None:
+                counter_group, counter_name = spec["counter"]
+                counter_variable = counter_group.variables[counter_name]
+                counter = f"&brian::{self.get_array_name(counter_variable)}[0]"
+                # written by the loop, which Brian2 does not know: read it from the results, not the cache
+                self.array_cache[counter_variable] = None
+            lines.append(f"{net.name}.fast_forward({request}, {counter});")
             for op in in_net:
                 for codeobj in op._code_objects:
                     lines.append(f"{net.name}.fast_forward_operation(_run_{codeobj.name});")
@@ -376,7 +384,7 @@ def use_calendar_threshold(group, max_span: int = 1 << 16) -> bool:
     return True
 
 
-def fast_forward(request, operations, quiet=(), name: str | None = None) -> list:
+def fast_forward(request, operations, quiet=(), name: str | None = None, counter=None) -> list:
     """Let the compiled network skip time steps whose effect the model applies in closed form.
 
     At the end of a time step (after every object of the step has run) the network loop reads the shared
@@ -405,6 +413,9 @@ def fast_forward(request, operations, quiet=(), name: str | None = None) -> list
     quiet : sequence of (group, name, bound or None)
     name : str, optional
         Prefix of the operations' names (default: the request group's name).
+    counter : tuple, optional
+        ``(group, name)`` of a variable like ``request`` to which the loop adds the number of steps it
+        skips (a record of how much was skipped, readable after the run).
 
     Returns
     -------
@@ -415,13 +426,15 @@ def fast_forward(request, operations, quiet=(), name: str | None = None) -> list
     """
     from brian2 import get_device
 
+    for pair in (request,) if counter is None else (request, counter):
+        group, variable_name = pair
+        variable = group.variables.get(variable_name)
+        if variable is None or variable.dtype != np.int32 or not (variable.scalar or len(group) == 1):
+            raise ValueError(
+                f"fast_forward: {group.name}.{variable_name} must be a shared integer variable or one of a "
+                "one-neuron group"
+            )
     group, variable_name = request
-    variable = group.variables.get(variable_name)
-    if variable is None or variable.dtype != np.int32 or not (variable.scalar or len(group) == 1):
-        raise ValueError(
-            f"fast_forward: {group.name}.{variable_name} must be a shared integer variable or one of a "
-            "one-neuron group"
-        )
     checked = []
     for entry in quiet:
         quiet_group, quiet_name, bound = entry
@@ -451,7 +464,9 @@ def fast_forward(request, operations, quiet=(), name: str | None = None) -> list
         op_group.run_regularly(code, when="end", order=10_000 + k, name=f"{prefix}_fast_forward_{k}")
         for k, (op_group, code) in enumerate(operations)
     ]
-    device.fast_forwards.append({"request": (group, variable_name), "operations": created, "quiet": checked})
+    device.fast_forwards.append(
+        {"request": (group, variable_name), "operations": created, "quiet": checked, "counter": counter}
+    )
     return created
 
 

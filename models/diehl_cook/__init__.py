@@ -68,10 +68,20 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
    costs ~10-15 % over forward Euler instead of 2x. The inhibitory neurons keep forward Euler: they receive
    only their excitatory partner's conductance (10.4 per spike, at most one spike per 5 ms refractory
    period, halved every step), so ``g*dt/tau_i`` stays below 0.6, far from Euler's bound of 2.
+9. The quiet end of each rest is applied in closed form (``rest_fast_forward``, default on; bioneuro's
+   device only). Once every delayed input spike of a presentation has arrived, every conductance is below
+   ``FAST_FORWARD_BOUND`` = 1e-9 (in units of the leak conductance) and no neuron is refractory, nothing can
+   fire before the next presentation: every variable relaxes linearly. The compiled loop then applies the
+   remaining steps' decay at once (each scheme's own per-step factor raised to the number of steps) and
+   skips those steps (~240 of the 300 rest steps, ~7 % of the training time). What this neglects is the
+   conductances' effect on v while they decay from 1e-9 to 0: at most ``1e-9*|E - v|*(dt/tau)/(1 - c)``
+   (``c`` the conductance's per-step factor), < 1e-11 V; the rest is rounding (~1e-13 V). Spike counts of
+   200 training images were identical with and without it, weights within 6e-17; runs are not bit-identical
+   to stepping through the rest (``rest_fast_forward=False``, as the released code and Brian2's own device do).
 
 ``chunk_images`` (presentation slots per compiled run) is part of the compiled structure; ``n_train``,
-``epochs``, ``n_label``, ``n_test``, the seed, the data, ``intensity``, ``min_spikes`` and ``max_retries``
-are not, so changing them does not recompile.
+``epochs``, ``n_label``, ``n_test``, the seed, the data, ``intensity``, ``min_spikes``, ``max_retries`` and
+``rest_fast_forward`` are not, so changing them does not recompile.
 
 References
 ----------

@@ -56,6 +56,9 @@ __all__ = [
     "structure_of",
     "trace_time_constant",
     "dc_gap",
+    "fast_forward_code",
+    "fast_forward_first_step",
+    "FAST_FORWARD_BOUND",
 ]
 
 N_INPUT = 784
@@ -143,6 +146,9 @@ min_spikes : integer
 max_retries : integer
 n_forced : integer
 n_shown : integer
+ff_first : integer
+ff_steps : integer
+ff_skipped : integer
 """
 # Runs at the end of every time step (one neuron: negligible cost). ``step`` counts time steps within the
 # slot; the decision is taken when the presentation has just ended. ``count`` holds the excitatory spikes
@@ -159,8 +165,39 @@ img_idx = img_idx + accept
 intensity = intensity + again*intensity_step - accept*(intensity - intensity0)
 retries = (retries + again)*(1 - accept)
 count = count*(1 - int(step == pres_steps))
+ff_steps = int(step >= ff_first)*int(step < slot_steps)*(slot_steps - step)
 step = step*int(step < slot_steps)
 """
+# Rest fast-forward (bioneuro.devices.fast_forward; parameters.rest_fast_forward): from step ``ff_first`` of a
+# slot on (after the last delayed input spike has arrived), ``ff_steps`` asks for the rest of the slot to be
+# skipped; the compiled loop skips once every conductance is within FAST_FORWARD_BOUND and no neuron is
+# refractory. Nothing fires then and every variable decays linearly: the closed forms below apply the
+# ``ff_n`` skipped steps of each integration scheme (exactly, up to rounding, but for the conductances of at
+# most FAST_FORWARD_BOUND that they neglect in v: a change below 1e-11 V, see the model docstring).
+FAST_FORWARD_BOUND = 1e-9
+# the skipped steps, as the closed forms of the excitatory and inhibitory neurons read them (from dc_ctrl)
+FAST_FORWARD_LINK = "ff_n : integer (linked)\n"
+CTRL_FAST_FORWARD = "step = (step + ff_steps)*int(step + ff_steps < slot_steps)"
+# (variable, value it relaxes to or None for 0, decay rate per step): exact decays by exp(-rate) with
+# exponential Euler (the conductances' time constants reproduce Euler's factors, see _decay_constants), or
+# forward Euler's 1 - rate; theta decays only while learning (dtheta/dt = -plastic*theta/tau_theta)
+_EXC_DECAYS = (("v", "v_rest_e", "dt/tau_e"), ("ge", None, "dt/tau_ge"), ("gi", None, "dt/tau_gi"),
+               ("theta", None, "plastic*dt/tau_theta"), ("post1", None, "dt/tau_post1_euler"),
+               ("post2", None, "dt/tau_post2_euler"))
+_INH_DECAYS = (("v", "v_rest_i", "dt/tau_i"), ("ge", None, "dt/tau_ge"), ("gi", None, "dt/tau_gi"))
+
+
+def fast_forward_code(decays, integration: str) -> str:
+    """Abstract code that applies ``ff_n`` steps of free decay to each variable of ``decays``.
+
+    ``decays`` holds (variable, rest value or None for 0, decay rate per step); ``integration`` is the
+    group's method: ``"exponential_euler"`` decays by exp(-rate) per step, ``"euler"`` by 1 - rate.
+    """
+    lines = []
+    for name, rest, rate in decays:
+        factor = f"exp(-ff_n*{rate})" if integration == "exponential_euler" else f"(1 - {rate})**ff_n"
+        lines.append(f"{name} = {rest} + ({name} - {rest})*{factor}" if rest else f"{name} = {name}*{factor}")
+    return "\n".join(lines)
 
 STDP_MODEL = """
 w : 1
@@ -489,11 +526,12 @@ def structure_of(params: DiehlCookParameters) -> dict[str, str]:
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
                            INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
                            STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, HOLD_CODE, _GAP_CPP, _HISTORY_CPP,
+                           CTRL_FAST_FORWARD, FAST_FORWARD_LINK, str(_EXC_DECAYS), str(_INH_DECAYS), str(FAST_FORWARD_BOUND),
                            _DECAY_CPP,
                            devices.queue_header_text(), devices.vector_math_header_text()])
     return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
         "brian2": b2.__version__,
-        "code": "diehl-cook-v4",
+        "code": "diehl-cook-v5",
         # any edit of the equations gives a new build folder (a stale program is never reused)
         "equations_sha256": hashlib.sha256(code_text.encode()).hexdigest()[:16],
     }
@@ -578,7 +616,7 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     if separate_hold or not p.clamp_refractory_v:
         exc_equations = EXC_EQS.replace(" (unless refractory)", "", 1)
     exc = b2.NeuronGroup(
-        n, exc_equations, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
+        n, exc_equations + FAST_FORWARD_LINK, threshold=EXC_THRESHOLD, reset=EXC_RESET, refractory=p.refractory_exc,
         method=p.membrane_integration, namespace=ns, name="dc_exc",
     )
     if separate_hold and p.clamp_refractory_v:
@@ -586,8 +624,20 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     # The inhibitory neurons always use the released forward Euler (stable for them: model docstring,
     # deviation 8), with the released conductance time constants.
     inh = b2.NeuronGroup(
-        n, INH_EQS, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
+        n, INH_EQS + FAST_FORWARD_LINK, threshold="v > v_thresh_i", reset="v = v_reset_i", refractory=p.refractory_inh,
         method="euler", namespace={**ns, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi}, name="dc_inh",
+    )
+
+    # rest fast-forward (CTRL_STEP_CODE): closed forms on the bioneuro device, nothing elsewhere
+    exc.ff_n = b2.linked_var(ctrl, "ff_steps", index=np.zeros(n, dtype=int))
+    inh.ff_n = b2.linked_var(ctrl, "ff_steps", index=np.zeros(n, dtype=int))
+    fast_forward_ops = devices.fast_forward(
+        (ctrl, "ff_steps"),
+        [(ctrl, CTRL_FAST_FORWARD), (exc, fast_forward_code(_EXC_DECAYS, p.membrane_integration)),
+         (inh, fast_forward_code(_INH_DECAYS, "euler"))],
+        quiet=[(exc, "ge", FAST_FORWARD_BOUND), (exc, "gi", FAST_FORWARD_BOUND), (inh, "ge", FAST_FORWARD_BOUND),
+               (inh, "gi", FAST_FORWARD_BOUND), (exc, "not_refractory", None), (inh, "not_refractory", None)],
+        name="dc_rest", counter=(ctrl, "ff_skipped"),
     )
 
     s_in = b2.Synapses(
@@ -618,7 +668,7 @@ def build_network(params: DiehlCookParameters) -> NetworkHandles:
     devices.runtime_post_indices(s_in)
     s_in.delay = "input_delay"
     network = b2.Network(
-        ctrl, inp, exc, inh, s_in, s_ei, s_ie, s_count, spikes, slots, name="dc_network"
+        ctrl, inp, exc, inh, s_in, s_ei, s_ie, s_count, spikes, slots, *fast_forward_ops, name="dc_network"
     )
     network.run(n_slots * slot_duration)
     return NetworkHandles(
@@ -711,6 +761,22 @@ def state_run_args(handles: NetworkHandles, state: dict[str, np.ndarray], order:
     args[handles.inp.hstep] = emission
     args[handles.inp.hold] = emission
     return args
+
+
+def fast_forward_first_step(params: DiehlCookParameters, delay: np.ndarray) -> int:
+    """First step counter of a slot at which the rest may be skipped (``ctrl.ff_first``).
+
+    The last input spike of a presentation leaves at the slot's step ``pres_steps - 1`` and arrives at most
+    the longest delay later; from the end of that step on no synaptic event is queued. Without
+    ``rest_fast_forward`` the slot length: never.
+    """
+    p = params
+    pres_steps = int(round(float(p.presentation_time / p.dt)))
+    slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
+    if not p.rest_fast_forward:
+        return slot_steps
+    longest = int(delay_steps(delay, float(p.dt)).max(initial=0))
+    return min(pres_steps + longest + 1, slot_steps)
 
 
 def delay_steps(delay: np.ndarray, dt: float) -> np.ndarray:

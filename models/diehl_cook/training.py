@@ -41,6 +41,7 @@ from . import evaluation
 from .network import (
     N_INPUT,
     build_network,
+    fast_forward_first_step,
     initial_state,
     input_layout,
     layout_post_indices,
@@ -48,7 +49,7 @@ from .network import (
     state_run_args,
     structure_of,
 )
-from .parameters import EXECUTION_FIELDS, DiehlCookParameters
+from .parameters import EXECUTION_FIELDS, STRUCTURE_FIELDS, DiehlCookParameters
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -132,6 +133,7 @@ class ChunkResult:
     slot_accepted: np.ndarray
     spike_neurons: np.ndarray  # every excitatory spike of the chunk: neuron and time step within the chunk
     spike_steps: np.ndarray
+    skipped_steps: int = 0  # rest steps applied in closed form (rest_fast_forward), counted by the loop
 
 
 class CompiledNetwork:
@@ -228,13 +230,19 @@ class CompiledNetwork:
         *,
         intensity: float | None = None,
         max_retries: int | None = None,
+        params: DiehlCookParameters | None = None,
     ) -> ChunkResult:
         """Present up to ``chunk_images`` images (uint8, n x 784) starting from ``state``.
 
-        ``intensity`` and ``max_retries`` override the parameters' values for this chunk (they are
-        run-time values, not compiled).
+        The run-time values (retry rule, input rate, rest fast-forward) are those of ``params`` (default:
+        the parameters the network was built with), which must have the build's structure; ``intensity``
+        and ``max_retries`` override its values for this chunk.
         """
-        p = self.params
+        p = self.params if params is None else params
+        if params is not None:
+            differ = [name for name in STRUCTURE_FIELDS if getattr(params, name) != getattr(self.params, name)]
+            if differ:
+                raise ValueError(f"run_chunk: params differ from the build's structure in {', '.join(differ)}")
         h = self.handles
         n, slots = p.n_neurons, p.chunk_images
         if len(images) > slots:
@@ -255,6 +263,7 @@ class CompiledNetwork:
                 h.ctrl.intensity_step: p.intensity_step,
                 h.ctrl.min_spikes: p.min_spikes,
                 h.ctrl.max_retries: p.max_retries if max_retries is None else max_retries,
+                h.ctrl.ff_first: fast_forward_first_step(p, state["syn.delay"]),
                 h.exc.plastic: float(plastic),
                 h.inp.rng_key: int(rng_key),
             }
@@ -288,6 +297,7 @@ class CompiledNetwork:
             slot_accepted=accepted,
             spike_neurons=np.asarray(h.spikes.i[:], dtype=np.int32).copy(),
             spike_steps=spike_steps,
+            skipped_steps=int(h.ctrl.ff_skipped_[0]),
         )
 
 
@@ -502,7 +512,7 @@ def run_eval_phase(
             raise SystemExit("the run that started this evaluation process has ended")
         indices = order[position : position + slots]
         started = time.perf_counter()
-        out = compiled.run_chunk(state, images[indices], 0.0, _chunk_key(seed, phase, chunk), carry)
+        out = compiled.run_chunk(state, images[indices], 0.0, _chunk_key(seed, phase, chunk), carry, params=p)
         seconds += time.perf_counter() - started
         carry, state = out.carry, out.state
         counts.append(out.counts.astype(np.uint16))
@@ -713,7 +723,7 @@ def train_and_evaluate(
                 break
             indices = order[position : position + slots]
             started = time.perf_counter()
-            out = compiled.run_chunk(state, images[indices], 1.0, _chunk_key(seed, 0, chunk), carry)
+            out = compiled.run_chunk(state, images[indices], 1.0, _chunk_key(seed, 0, chunk), carry, params=p)
             train_seconds += time.perf_counter() - started
             carry = out.carry
             n_done = out.n_accepted

@@ -30,14 +30,16 @@ void Network::clear()
 {
     objects.clear();
     ff_request = NULL;
+    ff_counter = NULL;
     ff_operations.clear();
     ff_quiet_values.clear();
     ff_quiet_flags.clear();
 }
 
-void Network::fast_forward(int32_t *request)
+void Network::fast_forward(int32_t *request, int32_t *counter)
 {
     ff_request = request;
+    ff_counter = counter;
 }
 
 void Network::fast_forward_operation(codeobj_func func)
@@ -207,6 +209,8 @@ void Network::run(const double duration, void (*report_func)(const double, const
                     clock_list[k]->set_interval(target, t_end);
             ff_skipped_steps += skip;
             ff_jumps += 1;
+            if (ff_counter != NULL)
+                *ff_counter += (int32_t)skip;
         }
         clock = select_current(current);
     }
@@ -256,6 +260,7 @@ class Network
         return k;
     }
     int32_t *ff_request = NULL;
+    int32_t *ff_counter = NULL;  // optional: accumulates the skipped steps
     std::vector<codeobj_func> ff_operations;
     std::vector<FastForwardValues> ff_quiet_values;
     std::vector<FastForwardFlags> ff_quiet_flags;
@@ -274,7 +279,7 @@ public:
     Network();
     void clear();
     void add(Clock *clock, codeobj_func func);
-    void fast_forward(int32_t *request);
+    void fast_forward(int32_t *request, int32_t *counter);
     void fast_forward_operation(codeobj_func func);
     void fast_forward_quiet(const double *values, size_t n, double bound);
     void fast_forward_quiet(const char *flags, size_t n);
