@@ -397,7 +397,8 @@ def fast_forward(request, operations, quiet=(), name: str | None = None, counter
 
     The model guarantees what makes this exact or bounded: in the skipped steps nothing would happen but
     what the operations apply (no spikes, no queued synaptic events, no monitor recording on the skipped
-    clock), and the operations apply the effect of ``n`` steps, reading ``n`` from ``request``. Quiet
+    clock), and the operations apply the effect of the skipped steps, reading their number from ``request``
+    (which the loop sets to the steps it skips: fewer than asked for when the run ends sooner). Quiet
     conditions let the model state when that holds: ``(group, name, bound)`` requires ``|x| <= bound`` for
     every element of a floating-point variable, ``(group, name, None)`` that a boolean variable is true
     everywhere (e.g. ``not_refractory``).

@@ -189,9 +189,12 @@ void Network::run(const double duration, void (*report_func)(const double, const
             if (skip > 0 && !fast_forward_allowed())
                 skip = 0;
             if (skip > 0)
+            {
+                *ff_request = (int32_t)skip;  // the operations apply what is skipped (less at the run's end)
                 for(size_t i=0; i<n_objects; i++)
                     if (gated[i])
                         objects[i].second();
+            }
         }
         for(size_t k=0; k<clock_list.size(); k++)
             if (current[k])
