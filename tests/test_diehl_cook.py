@@ -241,13 +241,8 @@ def test_exponential_euler_membrane_step_cannot_overshoot():
     assert results["euler"] < -0.100
 
 
-def _history_vs_arrival_store(seed):
-    """Final weights of random pre/post spike trains through all-to-all synapses with random delay steps,
-    (1) with the model's emission-history strings, (2) with an arrival step stored per synapse at every
-    arrival (the formulation the history replaces). Numpy runtime: both do the same float arithmetic."""
-    import brian2 as b2
-    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
-
+def _stdp_tables(seed):
+    """Random pre/post spike tables (steps x neurons) and delay steps (all-to-all, connect() order)."""
     rng = np.random.default_rng(seed)
     n_pre, n_post, n_steps = 6, 3, 600
     # bursts (consecutive steps: the 32-step window fills), sparse firing and long silences (> 32 steps)
@@ -259,6 +254,18 @@ def _history_vs_arrival_store(seed):
     post_table = (rng.random((n_steps, n_post)) < 0.05).astype(float)
     delays = rng.integers(0, 21, size=n_pre * n_post)
     delays[:3] = [0, 20, 0]
+    return pre_table, post_table, delays
+
+
+def _history_vs_arrival_store(seed):
+    """Final weights of random pre/post spike trains through all-to-all synapses with random delay steps,
+    (1) with the model's emission-history strings, (2) with an arrival step stored per synapse at every
+    arrival (the formulation the history replaces). Numpy runtime: both do the same float arithmetic."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
+
+    pre_table, post_table, delays = _stdp_tables(seed)
+    (n_steps, n_pre), n_post = pre_table.shape, post_table.shape[1]
     results = []
     p = DiehlCookParameters()
     reference_model = STDP_MODEL.replace("delay_step : integer (constant)", "tarr_step : integer")
@@ -296,6 +303,54 @@ def test_emission_history_gives_the_per_synapse_arrival_trace_exactly(seed):
     # potentiation happened (by up to 1e-2 per pairing), depression alone moves w by < 1e-3 here
     assert np.max(history) > 0.5 + 1e-3
     np.testing.assert_array_equal(history, stored)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_model_stdp_equals_the_library_rule(seed):
+    """Oracle: ``bioneuro.synapses.DiehlCookSTDP``, the library form of the same rule (per-synapse event-driven
+    pre/post1/post2 traces, Brian2's delayed ``on_pre``), on the same spike trains and delays. The model keeps
+    the postsynaptic traces per neuron (exponential Euler: exact per-step factors) and recovers the presynaptic
+    trace from the emission history with exp() tables, so the two differ by rounding only: weights within
+    1e-12 (each of the ~100 updates per synapse rounds at ~1e-16)."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import STDP_MODEL, STDP_ON_POST, STDP_ON_PRE
+
+    from bioneuro.synapses import DiehlCookSTDP
+
+    pre_table, post_table, delays = _stdp_tables(seed)
+    (n_steps, n_pre), n_post = pre_table.shape, post_table.shape[1]
+    p = DiehlCookParameters()  # exponential Euler: the traces decay exactly in each step
+    weights = {}
+    for form in ("model", "library"):
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy"
+        b2.start_scope()
+        b2.defaultclock.dt = p.dt
+        ns = namespace(p)
+        ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
+        ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
+        if form == "model":
+            pre = _history_input(b2, n_pre, "pre_table(t, i) > 0.5", ns)
+            post = _trace_neurons(b2, n_post, "post_table(t, i) > 0.5", "exponential_euler", ns)
+            syn = b2.Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST, namespace=ns)
+        else:
+            rule = DiehlCookSTDP(nu_pre=p.nu_pre, nu_post=p.nu_post, tau_pre=p.tau_pre, tau_post1=p.tau_post1,
+                                 tau_post2=p.tau_post2, w_max=p.w_max).equations("ge_post += w")
+            pre = b2.NeuronGroup(n_pre, "x : 1", threshold="pre_table(t, i) > 0.5", namespace=ns)
+            post = b2.NeuronGroup(n_post, "ge : 1", threshold="post_table(t, i) > 0.5", namespace=ns)
+            syn = b2.Synapses(pre, post, rule.model, on_pre=rule.on_pre, on_post=rule.on_post,
+                              namespace=rule.namespace)
+        syn.connect()
+        syn.w = 0.5
+        syn.delay = delays * p.dt
+        if form == "model":
+            syn.delay_step = delays
+        b2.Network(pre, post, syn).run(n_steps * p.dt)
+        weights[form] = np.asarray(syn.w[:]).copy()
+        weights[form + "_ge"] = np.asarray(post.ge[:]).copy()
+    assert np.max(np.abs(weights["model"] - 0.5)) > 1e-3  # potentiation and depression happened
+    np.testing.assert_allclose(weights["model"], weights["library"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(weights["model_ge"], weights["library_ge"], rtol=1e-12)
 
 
 def test_history_functions_find_the_latest_emission_before_a_delay():
