@@ -257,6 +257,18 @@ def _stdp_tables(seed):
     return pre_table, post_table, delays
 
 
+def _table_scope(b2, p, pre_table, post_table):
+    """A fresh numpy-runtime scope at the model's dt; the model's namespace with the two spike tables."""
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    b2.defaultclock.dt = p.dt
+    ns = namespace(p)
+    ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
+    ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
+    return ns
+
+
 def _history_vs_arrival_store(seed):
     """Final weights of random pre/post spike trains through all-to-all synapses with random delay steps,
     (1) with the model's emission-history strings, (2) with an arrival step stored per synapse at every
@@ -275,13 +287,7 @@ def _history_vs_arrival_store(seed):
     )
     for model, on_pre, on_post in ((STDP_MODEL, STDP_ON_PRE, STDP_ON_POST),
                                    (reference_model, reference_pre, reference_post)):
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = "numpy"
-        b2.start_scope()
-        b2.defaultclock.dt = p.dt
-        ns = namespace(p)
-        ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
-        ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
+        ns = _table_scope(b2, p, pre_table, post_table)
         pre = _history_input(b2, n_pre, "pre_table(t, i) > 0.5", ns)
         post = _trace_neurons(b2, n_post, "post_table(t, i) > 0.5", "euler", ns)
         syn = b2.Synapses(pre, post, model, on_pre=on_pre, on_post=on_post, namespace=ns)
@@ -322,13 +328,7 @@ def test_model_stdp_equals_the_library_rule(seed):
     p = DiehlCookParameters()  # exponential Euler: the traces decay exactly in each step
     weights = {}
     for form in ("model", "library"):
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = "numpy"
-        b2.start_scope()
-        b2.defaultclock.dt = p.dt
-        ns = namespace(p)
-        ns["pre_table"] = b2.TimedArray(pre_table, dt=p.dt)
-        ns["post_table"] = b2.TimedArray(post_table, dt=p.dt)
+        ns = _table_scope(b2, p, pre_table, post_table)
         if form == "model":
             pre = _history_input(b2, n_pre, "pre_table(t, i) > 0.5", ns)
             post = _trace_neurons(b2, n_post, "post_table(t, i) > 0.5", "exponential_euler", ns)
