@@ -459,3 +459,54 @@ int main() {
 """
     cpp = np.array([float(x) for x in _compile_and_run(tmp_path, source, "\n".join(map(str, k))).split()])
     check(cpp)
+
+
+@pytest.mark.parametrize("integration", ["exponential_euler", "euler"])
+def test_rest_fast_forward_closed_forms_equal_brian2_stepping(integration):
+    """Oracle: Brian2's own integrator (numpy runtime) stepping the model's excitatory and inhibitory equations
+    through 240 quiet steps (no input, conductances 1e-10: the state in which the rest is skipped) against the
+    closed forms the compiled loop applies instead (``fast_forward_code``), for each integration scheme.
+    Tolerances: v within 1e-13 V (the neglected conductances move v by < 1e-15 V here; the rest is rounding),
+    the decaying variables within 1e-12 relative."""
+    import brian2 as b2
+    from bioneuro.models.diehl_cook.network import (
+        _EXC_DECAYS,
+        _INH_DECAYS,
+        EXC_EQS,
+        INH_EQS,
+        fast_forward_code,
+    )
+
+    p = DiehlCookParameters(membrane_integration=integration)
+    n, steps = 20, 240
+    rng = np.random.default_rng(3)
+    exc_start = {"v": rng.uniform(-0.09, -0.05, n), "theta": rng.uniform(0.0, 0.04, n),
+                 "post1": rng.uniform(0, 1, n), "post2": rng.uniform(0, 1, n), "ge": np.full(n, 1e-10),
+                 "gi": np.full(n, 1e-10)}
+    inh_start = {"v": rng.uniform(-0.065, -0.045, n), "ge": np.full(n, 1e-10), "gi": np.full(n, 1e-10)}
+    cases = ((EXC_EQS.replace(" (unless refractory)", ""), integration, exc_start, _EXC_DECAYS, {}),
+             (INH_EQS, "euler", inh_start, _INH_DECAYS, {"tau_ge": p.tau_ge, "tau_gi": p.tau_gi}))
+    for equations, method, start, decays, overrides in cases:
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy"
+        b2.start_scope()
+        b2.defaultclock.dt = p.dt
+        ns = {**namespace(p), **overrides}
+        stepped = b2.NeuronGroup(n, equations, method=method, namespace=ns)
+        skipped = b2.NeuronGroup(n, equations + "ff_n : integer (shared)", method=method, namespace=ns)
+        for group in (stepped, skipped):
+            for name, value in start.items():
+                setattr(group, name + "_", value)
+            if "plastic" in group.variables:
+                group.plastic = 1
+        skipped.ff_n = steps
+        b2.Network(stepped).run(steps * p.dt)
+        closed_form = skipped.run_regularly(fast_forward_code(decays, method))
+        b2.Network(closed_form).run(p.dt)  # the closed form once; the group's own update does not run
+        for name in start:
+            ours, brian = np.asarray(getattr(skipped, name + "_")), np.asarray(getattr(stepped, name + "_"))
+            if name == "v":
+                np.testing.assert_allclose(ours, brian, rtol=0, atol=1e-13, err_msg=name)
+            else:
+                np.testing.assert_allclose(ours, brian, rtol=1e-12, atol=0, err_msg=name)
+            assert not np.allclose(brian, start[name], rtol=1e-6, atol=0), name  # it did decay
