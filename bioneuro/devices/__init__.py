@@ -52,7 +52,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from brian2 import second
 from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
@@ -167,26 +166,8 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
         self.headers.append(f'"{_VECTOR_MATH_TARGET}"')
         self.fast_forwards: list[dict] = []  # registered by fast_forward()
 
-    def network_run(self, net, duration, report=None, report_period=10 * second, namespace=None, profile=None,
-                    level=0, **kwds):
-        # Brian2's run, then the fast-forward registrations (the code objects exist only now) before the
-        # network's run() call; the build, if build_on_run, comes after them
-        build_on_run = self.build_on_run
-        self.build_on_run = False
-        try:
-            super().network_run(net, duration, report=report, report_period=report_period, namespace=namespace,
-                                profile=profile, level=level + 1, **kwds)
-        finally:
-            self.build_on_run = build_on_run
-        self._insert_fast_forward(net)
-        if build_on_run:
-            if self.has_been_run:
-                raise RuntimeError("The network has already been built and run before. Use set_device with "
-                                   "build_on_run=False and an explicit device.build call to use multiple run "
-                                   "statements with this device.")
-            self.build(direct_call=False, **self.build_options)
-
-    def _insert_fast_forward(self, net) -> None:
+    def _insert_fast_forward(self, net, run_lines: list[str]) -> None:
+        """Register ``net``'s fast-forwards (:func:`fast_forward`) in its run lines, before its ``run()`` call."""
         members = {id(obj) for obj in net.objects}
         lines = []
         for spec in self.fast_forwards:
@@ -215,10 +196,8 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
                     lines.append(f"{net.name}.fast_forward_quiet((const char *){array}, {variable.size});")
                 else:
                     lines.append(f"{net.name}.fast_forward_quiet({array}, {variable.size}, {float(bound)!r});")
-        if not lines:
+        if not lines or lines[0] in run_lines:  # none, or inserted by an earlier build
             return
-        run_lines = next(args[1] for kind, args in reversed(self.main_queue)
-                         if kind == "run_network" and args[0] is net)
         position = next(k for k, line in enumerate(run_lines) if line.startswith(f"{net.name}.run("))
         run_lines[position:position] = lines
 
@@ -242,6 +221,10 @@ class BioneuroStandaloneDevice(CPPStandaloneDevice):
         for flag in _vectoriser_flags():
             if flag not in self.extra_compile_args:
                 self.extra_compile_args.append(flag)
+        # the code objects of every run exist now: register the fast-forwards before each network's run()
+        for kind, arguments in self.main_queue:
+            if kind == "run_network":
+                self._insert_fast_forward(*arguments)
         return super().build(*args, **kwds)
 
     def copy_source_files(self, writer, directory):

@@ -110,31 +110,6 @@ void Network::run(const double duration, void (*report_func)(const double, const
     // the distinct clocks, in order of first use, and the clock index of every object
     clock_list.clear();
     std::vector<size_t> object_clock(objects.size());
-    // closed-form operations of the fast-forward run only when steps are skipped, on the clock that is
-    // advanced (all of them share one)
-    std::vector<char> gated(objects.size(), 0);
-    Clock *ff_clock = NULL;
-    for(size_t i=0; i<objects.size(); i++)
-    {
-        for(size_t j=0; j<ff_operations.size(); j++)
-            if (objects[i].second == ff_operations[j])
-            {
-                gated[i] = 1;
-                if (ff_clock != NULL && ff_clock != objects[i].first)
-                {
-                    std::cerr << "bioneuro: the fast-forward operations must share one clock" << std::endl;
-                    std::exit(4);
-                }
-                ff_clock = objects[i].first;
-            }
-    }
-    if (ff_request != NULL && ff_clock == NULL)
-    {
-        std::cerr << "bioneuro: fast-forward requested without closed-form operations in this run" << std::endl;
-        std::exit(4);
-    }
-    ff_skipped_steps = 0;
-    ff_jumps = 0;
     for(size_t i=0; i<objects.size(); i++)
     {
         size_t k = 0;
@@ -150,7 +125,28 @@ void Network::run(const double duration, void (*report_func)(const double, const
     if (report_func)
         report_func(0.0, 0.0, t_start, duration);
 
-    const size_t ff_clock_index = object_clock_index(ff_clock);  // clock_list.size() if none
+    // closed-form operations of the fast-forward run only when steps are skipped, on the clock that is
+    // advanced (all of them share one)
+    std::vector<char> gated(objects.size(), 0);
+    size_t ff_clock_index = clock_list.size();  // none
+    for(size_t i=0; i<objects.size(); i++)
+        for(size_t j=0; j<ff_operations.size(); j++)
+            if (objects[i].second == ff_operations[j])
+            {
+                if (ff_clock_index != clock_list.size() && ff_clock_index != object_clock[i])
+                {
+                    std::cerr << "bioneuro: the fast-forward operations must share one clock" << std::endl;
+                    std::exit(4);
+                }
+                gated[i] = 1;
+                ff_clock_index = object_clock[i];
+            }
+    if (ff_request != NULL && ff_clock_index == clock_list.size())
+    {
+        std::cerr << "bioneuro: fast-forward requested without closed-form operations in this run" << std::endl;
+        std::exit(4);
+    }
+    Clock * const ff_clock = ff_clock_index < clock_list.size() ? clock_list[ff_clock_index] : NULL;
 
     std::vector<char> current(clock_list.size(), 0);
     Clock* clock = select_current(current);
@@ -182,7 +178,7 @@ void Network::run(const double duration, void (*report_func)(const double, const
         // fast-forward: asked for by the model (a positive request), on a step of the advanced clock, with
         // every quiet condition met; never beyond the end of the run
         int64_t skip = 0;
-        if (ff_request != NULL && *ff_request > 0 && ff_clock_index < clock_list.size() && current[ff_clock_index])
+        if (ff_request != NULL && *ff_request > 0 && current[ff_clock_index])
         {
             const int64_t left = (int64_t)floor((t_end - ff_clock->t[0]) / ff_clock->dt[0] + 0.5) - 1;
             skip = *ff_request < left ? *ff_request : left;
@@ -210,8 +206,6 @@ void Network::run(const double duration, void (*report_func)(const double, const
                 if (clock_list[k] != ff_clock && clock_list[k]->t[0] < target
                     && fabs(clock_list[k]->t[0] - target) > Clock_epsilon)
                     clock_list[k]->set_interval(target, t_end);
-            ff_skipped_steps += skip;
-            ff_jumps += 1;
             if (ff_counter != NULL)
                 *ff_counter += (int32_t)skip;
         }
@@ -255,13 +249,6 @@ class Network
 {
     std::vector<Clock*> clock_list;
     Clock* select_current(std::vector<char> &current);
-    size_t object_clock_index(const Clock *clock) const
-    {
-        size_t k = 0;
-        while (k < clock_list.size() && clock_list[k] != clock)
-            k++;
-        return k;
-    }
     int32_t *ff_request = NULL;
     int32_t *ff_counter = NULL;  // optional: accumulates the skipped steps
     std::vector<codeobj_func> ff_operations;
@@ -269,9 +256,6 @@ class Network
     std::vector<FastForwardFlags> ff_quiet_flags;
     bool fast_forward_allowed() const;
 public:
-    // steps skipped and skips made by fast-forward in the last run
-    int64_t ff_skipped_steps = 0;
-    int64_t ff_jumps = 0;
     std::vector< std::pair< Clock*, codeobj_func > > objects;
     double t;
     static double _last_run_time;
