@@ -241,8 +241,7 @@ def test_rest_fast_forward_matches_stepping_through_the_rest(compiled, data):
         for ff in (True, False)
     }
     skipping, stepped = out[True], out[False]
-    slot_steps = int(round(float((SMALL.presentation_time + SMALL.rest_time) / SMALL.dt)))
-    most = slot_steps - fast_forward_first_step(SMALL, state["syn.delay"])  # per slot, if quiet at once
+    most = SMALL.slot_steps - fast_forward_first_step(SMALL, state["syn.delay"])  # per slot, if quiet at once
     assert stepped.skipped_steps == 0
     # the rests were skipped: more than half of what is possible in every slot on average
     assert 0.5 * most * SMALL.chunk_images < skipping.skipped_steps <= most * SMALL.chunk_images

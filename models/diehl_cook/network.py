@@ -569,8 +569,8 @@ def namespace(params: DiehlCookParameters) -> dict:
         **_decay_constants(p),
         "tau_pre": p.tau_pre, "nu_pre": p.nu_pre, "nu_post": p.nu_post, "w_max": p.w_max,
         "w_ei": p.w_exc_inh, "w_ie": p.w_inh_exc, "weight_total": p.weight_total,
-        "pres_steps": int(round(float(p.presentation_time / p.dt))),
-        "slot_steps": int(round(float((p.presentation_time + p.rest_time) / p.dt))),
+        "pres_steps": p.presentation_steps,
+        "slot_steps": p.slot_steps,
         "dc_gap": dc_gap, "dc_select": dc_select, "dc_hist_old": dc_hist_old,
         "dc_hist_bits": dc_hist_bits, "dc_last_emission": dc_last_emission, "dc_decay": dc_decay,
         "n_input": N_INPUT, "step_dt": p.dt, "ms": ms, "Hz": Hz,
@@ -771,12 +771,10 @@ def fast_forward_first_step(params: DiehlCookParameters, delay: np.ndarray) -> i
     ``rest_fast_forward`` the slot length: never.
     """
     p = params
-    pres_steps = int(round(float(p.presentation_time / p.dt)))
-    slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
     if not p.rest_fast_forward:
-        return slot_steps
+        return p.slot_steps
     longest = int(delay_steps(delay, float(p.dt)).max(initial=0))
-    return min(pres_steps + longest + 1, slot_steps)
+    return min(p.presentation_steps + longest + 1, p.slot_steps)
 
 
 def delay_steps(delay: np.ndarray, dt: float) -> np.ndarray:

@@ -136,6 +136,16 @@ class DiehlCookParameters:
     w_max: float = 1.0
     weight_total: float = 78.0
 
+    @property
+    def presentation_steps(self) -> int:
+        """Time steps of one presentation."""
+        return int(round(float(self.presentation_time / self.dt)))
+
+    @property
+    def slot_steps(self) -> int:
+        """Time steps of one slot: a presentation and the rest after it."""
+        return int(round(float((self.presentation_time + self.rest_time) / self.dt)))
+
     def __post_init__(self) -> None:
         check_fields(self)
         if self.membrane_integration not in ("euler", "exponential_euler"):

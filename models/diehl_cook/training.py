@@ -273,11 +273,9 @@ class CompiledNetwork:
         for value_name in list(device.run_args_arrays):
             Path(device.project_dir, "static_arrays", value_name).unlink(missing_ok=True)
         new_state = read_state(h, order, state["syn.delay"])
-        pres_steps = int(round(float(p.presentation_time / p.dt)))
-        slot_steps = int(round(float((p.presentation_time + p.rest_time) / p.dt)))
         spike_steps = np.round(np.asarray(h.spikes.t_[:]) / float(p.dt)).astype(np.int64)
         counts, carry = evaluation.chunk_spike_counts(
-            spike_steps, h.spikes.i[:], n, slots, pres_steps, slot_steps, carry
+            spike_steps, h.spikes.i[:], n, slots, p.presentation_steps, p.slot_steps, carry
         )
         check_state(new_state, counts)
         at_start = np.asarray(h.slots.img_idx[0][:], dtype=np.int64)
@@ -419,7 +417,7 @@ def _check_checkpoint(run: dict, digest: str, path: Path, phase: str) -> None:
 
 def _steps_per_chunk(params: DiehlCookParameters) -> int:
     """Time steps of one compiled chunk: ``chunk_images`` slots of presentation + rest."""
-    return params.chunk_images * int(round(float((params.presentation_time + params.rest_time) / params.dt)))
+    return params.chunk_images * params.slot_steps
 
 
 def _training_order(params: DiehlCookParameters) -> np.ndarray:
