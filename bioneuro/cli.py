@@ -98,6 +98,25 @@ def build_parser() -> argparse.ArgumentParser:
                           help="folder for VALIDATION.md (default: ./results)")
     _add_run_options(validate)
 
+    cache = commands.add_parser(
+        "cache", help="list or remove compiled standalone builds",
+        description="Each network structure run on the standalone device is compiled once into "
+                    "<cache>/standalone/<name>-<hash>/ ($BIONEURO_CACHE, default ~/.cache/bioneuro) and reused "
+                    "by later runs. `bioneuro cache` lists the builds with their size and last use; "
+                    "`bioneuro cache clean` removes them (a removed build is compiled again when next "
+                    "needed, ~20 s). Builds in use by a running process are never removed. Downloaded data "
+                    "sets in the same cache are not touched.",
+        epilog="examples:\n  bioneuro cache\n  bioneuro cache clean --older-than 30 --dry-run\n"
+               "  bioneuro cache clean",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cache.add_argument("action", nargs="?", choices=("list", "clean"), default="list",
+                       help="list (default) or clean")
+    cache.add_argument("--older-than", type=float, default=None, metavar="DAYS",
+                       help="clean: only builds not used for DAYS days (default: every build not in use)")
+    cache.add_argument("--dry-run", action="store_true", help="clean: show what would be removed, remove nothing")
+    cache.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                       help="cache root (default: $BIONEURO_CACHE or ~/.cache/bioneuro)")
+
     _add_plugin_commands(commands)
     return parser
 
@@ -253,6 +272,49 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    import time
+
+    from bioneuro.cache import builds_folder, clean_builds, list_builds
+
+    folder = builds_folder(args.cache_dir)
+    if args.action == "list":
+        if args.older_than is not None or args.dry_run:
+            raise ValueError("--older-than and --dry-run go with `bioneuro cache clean`")
+        entries = list_builds(args.cache_dir)
+        total = sum(entry.size_bytes for entry in entries)
+        print(f"compiled builds in {folder}: {len(entries)}, {_format_size(total)}")
+        width = max((len(entry.name) for entry in entries), default=0)
+        for entry in entries:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.last_used))
+            notes = []
+            if entry.copies:
+                notes.append(f"+{len(entry.copies)} evaluation cop{'y' if len(entry.copies) == 1 else 'ies'}")
+            if entry.in_use:
+                notes.append("in use")
+            print(f"  {entry.name:<{width}}  {_format_size(entry.size_bytes):>9}  last used {when}"
+                  + (f"  ({', '.join(notes)})" if notes else ""))
+        if entries:
+            print("remove them with `bioneuro cache clean` (see --help)")
+        return 0
+    removed, skipped = clean_builds(args.cache_dir, older_than_days=args.older_than, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for entry in removed:
+        print(f"  {verb} {entry.name} ({_format_size(entry.size_bytes)})")
+    for entry in skipped:
+        print(f"  kept {entry.name}: in use by a running process")
+    freed = sum(entry.size_bytes for entry in removed)
+    print(f"{verb} {len(removed)} build{'s' if len(removed) != 1 else ''} from {folder}, {_format_size(freed)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bioneuro`` command; returns the exit status."""
     parser = build_parser()
@@ -260,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
+
+    def dispatch() -> int:
         if args.command == "list":
             return _cmd_list(args)
         if args.command == "params":
@@ -273,10 +336,19 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_validate(args, argv=argv)
         if args.command == "show":
             return _cmd_show(args)
+        if args.command == "cache":
+            return _cmd_cache(args)
         if args.command == "analyze":
             from bioneuro.analysis.report import run_analyze
 
             return run_analyze(args)
+        parser.error(f"unknown command {args.command!r}")
+        return 2
+
+    try:
+        status = dispatch()
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"bioneuro: error: {message}", file=sys.stderr)
@@ -284,8 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bioneuro: interrupted", file=sys.stderr)
         return 130
-    parser.error(f"unknown command {args.command!r}")
-    return 2
+    except BrokenPipeError:  # output piped into a reader that stopped (`bioneuro cache | head`): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":

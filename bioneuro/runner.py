@@ -183,9 +183,12 @@ class StandaloneProject:
     def __enter__(self) -> StandaloneProject:
         from brian2.utils.filelock import FileLock
 
+        from bioneuro.cache import mark_used
+
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(self.directory) + ".lock")
         self._lock.acquire()
+        mark_used(self.directory)
         self._saved_link_args = list(b2.prefs.codegen.cpp.extra_link_args)
         if self.fast_math_link and "-ffast-math" not in self._saved_link_args:
             b2.prefs.codegen.cpp.extra_link_args = self._saved_link_args + ["-ffast-math"]
