@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="summarise a run folder")
     show.add_argument("run", type=Path, help="a run folder or its run.h5")
+    show.add_argument("--figures", action="store_true",
+                      help="draw the run's figures again from its run.h5 into the run folder (for a run made "
+                           "with --no-figures, or after the figures changed); existing PNGs are replaced")
 
     demo = commands.add_parser("demo", help="short tour on embedded data (no download needed)")
     _add_run_options(demo)
@@ -266,6 +269,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(f"weights {synapses}: {len(weights.pre)} synapses")
     for name, value in record.arrays.items():
         print(f"array {name}: shape {getattr(value, 'shape', ())}")
+    if args.figures:
+        from bioneuro.io.record import save_figures
+        from bioneuro.registry import get_runnable
+
+        runnable = get_runnable(record.name)
+        if runnable.figures is None:
+            raise ValueError(f"{record.name} draws no figures")
+        saved = save_figures(runnable.figures(record), folder)
+        print(f"figures drawn again: {', '.join(p.name for p in saved)}")
     files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     if files:
         print(f"files: {', '.join(files)}")

@@ -195,3 +195,33 @@ def test_device_must_be_supported_by_the_runnable(monkeypatch, tmp_path, capsys)
     assert cli.main(["run", "tiny", "--device", "runtime", "--out", str(tmp_path)]) == 2
     assert "tiny runs on standalone, not --device runtime" in capsys.readouterr().err
     assert _files(tmp_path) == []
+
+
+def test_show_figures_draws_again_from_the_run_file(monkeypatch, tmp_path, capsys):
+    """`show RUN --figures` draws the runnable's figures from run.h5 into a run made with --no-figures."""
+    seen = []
+
+    def figures(record):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        seen.append((len(record.spikes["neuron"].node_ids), record.metrics["n_spikes"]))
+        fig, ax = plt.subplots()
+        ax.plot(record.states["neuron"]["v"].times, record.states["neuron"]["v"].values[:, 0])
+        return {"voltage": fig}
+
+    monkeypatch.setattr(registry, "discover", lambda: {"tiny": dataclasses.replace(TINY, figures=figures)})
+    assert cli.main(["run", "tiny", "--seed", "1", "--no-figures", "--out", str(tmp_path)]) == 0
+    (folder,) = (tmp_path / "protocol" / "tiny").iterdir()
+    assert not list(folder.glob("*.png")) and not seen
+    capsys.readouterr()
+    assert cli.main(["show", str(folder), "--figures"]) == 0
+    assert "figures drawn again: voltage.png" in capsys.readouterr().out
+    assert (folder / "voltage.png").stat().st_size > 1000
+    ((n_read, n_metric),) = seen  # drawn once, from the record read back: its spikes are the run's spikes
+    assert n_read == n_metric > 0
+    monkeypatch.setattr(registry, "discover", lambda: {"tiny": TINY})  # a runnable without figures
+    assert cli.main(["show", str(folder), "--figures"]) == 2
+    assert "tiny draws no figures" in capsys.readouterr().err

@@ -55,6 +55,8 @@ __all__ = [
     "new_run_folder",
     "partial_folder",
     "IncompleteRunError",
+    "save_figures",
+    "FIGURE_DPI",
 ]
 
 FORMAT = "bioneuro-run"
@@ -327,9 +329,7 @@ def write_run(
                     "format_version": FORMAT_VERSION, **to_jsonable(record.provenance)}
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         (partial / "parameters.json").write_text(json.dumps(to_jsonable(record.parameters), indent=2) + "\n")
-        for name, figure in (figures or {}).items():
-            figure.savefig(partial / f"{name}.png", dpi=110, bbox_inches="tight")
-            _close(figure)
+        save_figures(figures or {}, partial)
         os.replace(partial, final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -337,6 +337,24 @@ def write_run(
             _close(figure)
         raise
     return final
+
+
+FIGURE_DPI = 110
+
+
+def save_figures(figures: Mapping[str, Any], folder: str | Path) -> list[Path]:
+    """Save each matplotlib figure as ``<folder>/<key>.png`` (replacing a file of that name) and close it."""
+    paths = []
+    try:
+        for name, figure in figures.items():
+            path = Path(folder) / f"{name}.png"
+            figure.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
+            paths.append(path)
+            _close(figure)
+    finally:
+        for figure in figures.values():
+            _close(figure)
+    return paths
 
 
 def _close(figure: Any) -> None:

@@ -25,8 +25,14 @@ def draw_figures(record) -> dict:
     for k in range(n):
         r, c = divmod(k, side)
         mosaic[r * 28 : (r + 1) * 28, c * 28 : (c + 1) * 28] = fields[:, k].reshape(28, 28)
-    fig, ax = plt.subplots(figsize=(6, 6))
-    image = ax.imshow(mosaic, cmap="hot_r", vmin=0, vmax=max(float(np.nanmax(mosaic)), 1e-9))
+    # At least one pixel of the saved figure per weight, so that large networks stay legible
+    # (1,600 neurons: a 1,120-pixel mosaic; 6,400: 2,240).
+    from bioneuro.io.record import FIGURE_DPI
+
+    inches = max(6.0, 1.1 * side * 28 / FIGURE_DPI)
+    fig, ax = plt.subplots(figsize=(inches, inches))
+    image = ax.imshow(mosaic, cmap="hot_r", vmin=0, vmax=max(float(np.nanmax(mosaic)), 1e-9),
+                      interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(f"Input weights of {n} excitatory neurons")
     fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
