@@ -103,28 +103,26 @@ def _last_used(folder: Path) -> float:
     return max(times)
 
 
+def _lock(folder: Path):
+    """The lock ``StandaloneProject`` takes on a build (Brian2's ``FileLock`` on ``<folder>.lock``)."""
+    from brian2.utils.filelock import FileLock
+
+    return FileLock(str(folder) + ".lock")
+
+
 def _held(folder: Path) -> bool:
-    """Whether a process holds the build's lock (``<folder>.lock``); never creates a lock file."""
-    lock_path = Path(str(folder) + ".lock")
-    if not lock_path.exists():
+    """Whether a process holds the build's lock; never creates a lock file."""
+    from brian2.utils.filelock import Timeout
+
+    if not Path(str(folder) + ".lock").exists():
         return False
+    lock = _lock(folder)
     try:
-        import fcntl
-    except ImportError:  # not POSIX: cannot tell, so assume it may be in use
+        lock.acquire(timeout=0)
+    except Timeout:
         return True
-    try:
-        fd = os.open(lock_path, os.O_RDWR)
-    except OSError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    lock.release()
+    return False
 
 
 def list_builds(cache_dir: Path | str | None = None) -> list[BuildEntry]:
@@ -173,8 +171,30 @@ def clean_builds(
         if entry.in_use:
             skipped.append(entry)
             continue
-        if not dry_run:
-            for folder in entry.folders:
-                shutil.rmtree(folder, ignore_errors=True)
+        if not dry_run and not _remove_unless_held(entry.folders):
+            skipped.append(entry)  # a run opened it since it was listed
+            continue
         removed.append(entry)
     return removed, skipped
+
+
+def _remove_unless_held(folders: list[Path]) -> bool:
+    """Remove ``folders`` while holding their locks (so no run can open them meanwhile); False, removing
+    nothing, when a process holds one of them."""
+    from brian2.utils.filelock import Timeout
+
+    held = []
+    try:
+        for folder in folders:
+            lock = _lock(folder)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return False
+            held.append(lock)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        return True
+    finally:
+        for lock in held:
+            lock.release()

@@ -350,7 +350,6 @@ def save_figures(figures: Mapping[str, Any], folder: str | Path) -> list[Path]:
             path = Path(folder) / f"{name}.png"
             figure.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
             paths.append(path)
-            _close(figure)
     finally:
         for figure in figures.values():
             _close(figure)
