@@ -2,7 +2,8 @@
 
 Each run is an ordinary run folder (``<out>/<param>=<value>_seed<s>/model/diehl-cook/<run>/``), made by the
 CLI in a subprocess pinned to one core (``--jobs`` runs at a time, each with ``eval_workers=1``). A finished
-run is not run again, so an interrupted sweep continues where it stopped. The summary adds, from each
+run is not run again and an interrupted one is resumed from its last checkpoint, so an interrupted sweep
+continues where it stopped. The summary adds, from each
 ``run.h5``, what the model's learning depends on (see the model's docstring and
 ``results/diehl_cook/README.md``):
 
@@ -71,7 +72,11 @@ def finished_run(folder: Path) -> Path | None:
 
 
 def run_one(folder: Path, sets: list[str], seed: int, cpu: int | None, log: Path) -> Path:
-    """Run the model once into ``folder`` (skipped when a finished run is there); returns its run folder."""
+    """Run the model once into ``folder``; returns its run folder.
+
+    Skipped when a finished run is there; an interrupted one (a working folder with checkpoints, left by a
+    killed run) is continued with ``--resume``.
+    """
     done = finished_run(folder)
     if done is not None:
         return done
@@ -80,6 +85,9 @@ def run_one(folder: Path, sets: list[str], seed: int, cpu: int | None, log: Path
                "--no-progress", "--set", "eval_workers=1"]
     for assignment in sets:
         command += ["--set", assignment]
+    interrupted = sorted(folder.glob("model/diehl-cook/.*.partial/checkpoints"))
+    if interrupted:  # an interrupted run of this job: continue from its last checkpoint
+        command += ["--resume", str(interrupted[-1].parent)]
     if cpu is not None and hasattr(os, "sched_setaffinity"):
         command = ["taskset", "-c", str(cpu)] + command
     with open(log, "w") as stream:

@@ -92,3 +92,32 @@ def test_report_tabulates_every_run(sweep, tmp_path):
     assert "| 50 uV | 1 | 73.11 % |" in text and "| 12.5 uV | 1 | 83.53 % |" in text
     assert json.loads(stem.with_suffix(".json").read_text())["runs"] == rows
     assert stem.with_suffix(".png").stat().st_size > 0
+
+
+def test_run_one_resumes_an_interrupted_run_and_skips_a_finished_one(sweep, tmp_path, monkeypatch):
+    """The command handed to the CLI: the sweep's settings, --resume for a run that left checkpoints, and no
+    second run once a finished run is there."""
+    folder = tmp_path / "theta_plus=25uV_seed2"
+    partial = folder / "model" / "diehl-cook" / ".20260101T000000-abc.partial"
+    (partial / "checkpoints").mkdir(parents=True)
+    calls = []
+
+    class Done:
+        returncode = 0
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        counts = np.ones((10, 2), dtype=np.int64)
+        write_run(_record(10, counts, np.full((784, 2), 0.1), np.array([20.0, 20.0])), folder,
+                  folder=folder / "model" / "diehl-cook" / "20260101T000000-abc")
+        return Done()
+
+    monkeypatch.setattr(sweep.subprocess, "run", fake_run)
+    run = sweep.run_one(folder, ["n_neurons=400", "theta_plus=25 uV"], 2, None, tmp_path / "log")
+    assert run == folder / "model" / "diehl-cook" / "20260101T000000-abc"
+    (command,) = calls
+    assert command[command.index("--resume") + 1] == str(partial)
+    assert command[command.index("--seed") + 1] == "2"
+    assert "theta_plus=25 uV" in command and "eval_workers=1" in command
+    assert sweep.run_one(folder, ["n_neurons=400"], 2, None, tmp_path / "log") == run
+    assert len(calls) == 1
