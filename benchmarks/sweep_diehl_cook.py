@@ -14,7 +14,7 @@ continues where it stopped. The summary adds, from each
   in proportion to ``post2`` from that neuron's previous spike, tau 40 ms, so a neuron that answers an image
   with a single spike is only depressed);
 * how diffuse the learned weights are: each neuron's participation ratio ``(sum w)^2 / sum w^2`` over its 784
-  input weights (~ the number of pixels it uses: a crisp digit prototype uses ~100-200, uniform weights 784).
+  input weights (~ the number of pixels it uses: a crisp digit prototype uses ~90-330, uniform weights 784).
 
 Usage (the 100-neuron theta_plus sweep of ``results/diehl_cook/theta_plus_sweep_n100.md``)::
 
@@ -51,6 +51,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 #: training images at the end of the epoch over which spikes per image are summarised
 LAST_IMAGES = 10000
+#: participation ratio above which a neuron's weights count as diffuse: crisp digit prototypes score ~90-330,
+#: the initial weights 0.3*(U[0,1)+0.01) ~590 (results/diehl_cook/README.md, "theta_plus sweeps")
+DIFFUSE_RATIO = 400
 
 
 def _git_revision() -> str:
@@ -107,6 +110,7 @@ def participation_ratio(weights: np.ndarray) -> np.ndarray:
 def summarise_run(run_dir: Path) -> dict:
     """Accuracy and learning diagnostics of one finished run folder."""
     from bioneuro.models.diehl_cook.evaluation import dense_counts
+    from bioneuro.models.diehl_cook.network import N_INPUT
 
     from bioneuro.io.record import read_run_h5
 
@@ -120,7 +124,7 @@ def summarise_run(run_dir: Path) -> dict:
     last = counts[-LAST_IMAGES:]
     responses = last[last > 0]
     synapses = record.weights["input_exc"]
-    w = np.zeros((784, n))
+    w = np.zeros((N_INPUT, n))
     w[np.asarray(synapses.pre), np.asarray(synapses.post)] = np.asarray(synapses.weights, dtype=float)
     pr = participation_ratio(w)
     n_images = int(metrics["n_train_images"])
@@ -135,7 +139,7 @@ def summarise_run(run_dir: Path) -> dict:
         "spikes_per_image_last": float(last.sum(axis=1).mean()),
         "share_single_spike_responses_last": float(np.mean(responses == 1)) if responses.size else float("nan"),
         "participation_ratio_median": float(np.median(pr)),
-        "neurons_diffuse": int(np.sum(pr > 400)),
+        "neurons_diffuse": int(np.sum(pr > DIFFUSE_RATIO)),
         "time_train_s": float(metrics.get("time_train_s", float("nan"))),
         "git_revision_of_run": _manifest_revision(run_dir),
     }
@@ -146,6 +150,19 @@ def _manifest_revision(run_dir: Path) -> str | None:
     if not manifest.exists():
         return None
     return json.loads(manifest.read_text()).get("git_revision")
+
+
+def _x_positions(values: list[str]) -> tuple[dict[str, float], list[tuple[float, str]], str, bool]:
+    """Plot positions of the swept values: numbers (with one shared unit) on a log2 axis when all are positive,
+    else on a linear one; anything else (``euler``, ``true``) as categories in the order given."""
+    parsed = [re.fullmatch(r"\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*(.*?)\s*", str(v)) for v in values]
+    units = {m.group(2) for m in parsed if m}
+    if all(parsed) and len(units) == 1:
+        numbers = {v: float(m.group(1)) for v, m in zip(values, parsed, strict=True)}
+        ticks = sorted({(x, f"{x:g}") for x in numbers.values()})
+        return numbers, ticks, units.pop(), min(numbers.values()) > 0
+    positions = {v: float(k) for k, v in enumerate(values)}
+    return positions, [(float(k), str(v)) for k, v in enumerate(values)], "", False
 
 
 def write_report(report: Path, vary: str, values: list[str], seeds: list[int], rows: list[dict], command: str,
@@ -165,7 +182,7 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
              f"Fixed settings: {', '.join(f'`{s}`' for s in sets) or 'defaults'}; every run also "
              f"`eval_workers=1`, one core.", "",
              f"| {vary} | seed | test accuracy | presentations / image | mean θ (mV) | spikes / image (last 10k) "
-             f"| single-spike responses (last 10k) | median participation ratio | diffuse neurons (PR > 400) "
+             f"| single-spike responses (last 10k) | median participation ratio | diffuse neurons (PR > {DIFFUSE_RATIO}) "
              f"| unlabelled | training (s) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -181,30 +198,28 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
     report.with_suffix(".md").write_text("\n".join(lines))
 
     figure, axes = plt.subplots(1, 4, figsize=(16, 3.8))
-    numeric = [float(re.match(r"[-+0-9.eE]+", str(v)).group()) for v in values]
+    x_of, ticks, unit, log_scale = _x_positions(values)
     for seed in seeds:
-        mine = [r for r in rows if r["seed"] == seed]
-        x = [numeric[values.index(r["value"])] for r in mine]
-        order = np.argsort(x)
-        xs = np.asarray(x)[order]
+        mine = sorted((r for r in rows if r["seed"] == seed), key=lambda r: x_of[r["value"]])
+        xs = [x_of[r["value"]] for r in mine]
         for ax, key, scale in ((axes[0], "test_accuracy", 100), (axes[1], "spikes_per_image_last", 1),
                                (axes[2], "presentations_per_image", 1), (axes[3], "neurons_diffuse", 1)):
-            ax.plot(xs, np.asarray([r[key] for r in mine])[order] * scale, "o-", label=f"seed {seed}")
+            ax.plot(xs, [r[key] * scale for r in mine], "o-", label=f"seed {seed}")
     if reference is not None:
         axes[0].axhline(reference, color="k", ls="--", lw=1, label=f"reference {reference:g} %")
     axes[0].set_ylabel("test accuracy (%)")
-    axes[1].set_ylabel("excitatory spikes per image (last 10k)")
+    axes[1].set_ylabel(f"excitatory spikes per image (last {LAST_IMAGES // 1000}k)")
     axes[2].set_ylabel("presentations per training image")
-    axes[3].set_ylabel("diffuse neurons (participation ratio > 400)")
-    unit = re.sub(r"^[-+0-9.eE\s]+", "", str(values[0])) or ""
+    axes[3].set_ylabel(f"diffuse neurons (participation ratio > {DIFFUSE_RATIO})")
     for ax in axes:
-        ax.set_xscale("log", base=2)
+        if log_scale:
+            ax.set_xscale("log", base=2)
         ax.set_xlabel(f"{vary} ({unit})" if unit else vary)
-        ax.set_xticks(sorted(set(numeric)))
-        ax.set_xticklabels([f"{v:g}" for v in sorted(set(numeric))], rotation=45)
+        ax.set_xticks([x for x, _ in ticks])
+        ax.set_xticklabels([label for _, label in ticks], rotation=45)
         ax.grid(alpha=0.3)
     axes[0].legend()
-    figure.suptitle(f"Diehl & Cook, one epoch: {', '.join(sets)}", fontsize=9)
+    figure.suptitle(f"Diehl & Cook: {', '.join(sets)}", fontsize=9)
     figure.tight_layout()
     figure.savefig(report.with_suffix(".png"), dpi=110)
     plt.close(figure)

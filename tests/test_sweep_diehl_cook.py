@@ -121,3 +121,14 @@ def test_run_one_resumes_an_interrupted_run_and_skips_a_finished_one(sweep, tmp_
     assert "theta_plus=25 uV" in command and "eval_workers=1" in command
     assert sweep.run_one(folder, ["n_neurons=400"], 2, None, tmp_path / "log") == run
     assert len(calls) == 1
+
+
+def test_swept_values_are_placed_by_number_and_unit_or_as_categories(sweep):
+    numbers, ticks, unit, log_scale = sweep._x_positions(["50 uV", "12.5 uV", "1e-1 uV"])
+    assert numbers == {"50 uV": 50.0, "12.5 uV": 12.5, "1e-1 uV": 0.1} and unit == "uV" and log_scale
+    assert [x for x, _ in ticks] == [0.1, 12.5, 50.0]
+    assert sweep._x_positions(["-1", "0", "2"])[3] is False  # not all positive: linear axis
+    positions, ticks, unit, log_scale = sweep._x_positions(["euler", "exponential_euler"])
+    assert positions == {"euler": 0.0, "exponential_euler": 1.0} and unit == "" and not log_scale
+    mixed = sweep._x_positions(["1 ms", "2 s"])[0]  # two units: not comparable as numbers
+    assert mixed == {"1 ms": 0.0, "2 s": 1.0}
