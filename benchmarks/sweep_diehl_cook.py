@@ -26,7 +26,7 @@ Usage (the 100-neuron theta_plus sweep of ``results/diehl_cook/theta_plus_sweep_
 and the 400-neuron one (``theta_plus_sweep_n400.md``)::
 
     BIONEURO_DATA=/work/shared/data python benchmarks/sweep_diehl_cook.py \
-        --vary "theta_plus=200 uV,100 uV,70.7 uV,50 uV,25 uV" --set n_neurons=400 \
+        --vary "theta_plus=200 uV,100 uV,70.7 uV,50 uV,25 uV,12.5 uV" --set n_neurons=400 \
         --set clamp_refractory_v=false --seeds 1 --jobs 2 --out /tmp/sweep_thp400 \
         --report results/diehl_cook/theta_plus_sweep_n400 --reference 87.0
 

@@ -87,8 +87,8 @@ class DiehlCookParameters:
     theta_init: Quantity = _q(20 * mV)
     #: Threshold increase per spike (released: 0.05 mV, written for 400 neurons). One epoch is sensitive to it:
     #: 100 neurons, v not held, give 73-76 % with 0.05 mV and 83.5-86.1 % anywhere from 6.25 to 25 uV; 400
-    #: neurons give 88.5 % with 0.05 mV, 90.7 % with 25 uV and 40 % with 0.1 mV
-    #: (results/diehl_cook/theta_plus_sweep_n100.md, theta_plus_sweep_n400.md).
+    #: neurons give 88.5-89.8 % with 0.05 mV, 91.3-91.4 % with 12.5 uV and 40 % with 0.1 mV
+    #: (results/diehl_cook/theta_plus_sweep_n100.md, theta_plus_sweep_n400*.md).
     theta_plus: Quantity = _q(0.05 * mV)
     tau_theta: Quantity = _q(1e7 * ms, _POS)
     refractory_exc: Quantity = _q(5 * ms, {"non_negative": True})
