@@ -177,10 +177,13 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
                "fixed": sets, "machine": {"platform": platform.platform(), "n_cpus": os.cpu_count()},
                "runs": rows}
     report.with_suffix(".json").write_text(json.dumps(payload, indent=1))
-    lines = [f"# Diehl & Cook: one epoch as a function of `{vary}`", "",
-             f"Command: `{command}`  ", f"Git revision: `{payload['git_revision']}`  ",
-             f"Fixed settings: {', '.join(f'`{s}`' for s in sets) or 'defaults'}; every run also "
-             f"`eval_workers=1`, one core.", "",
+    made = ", ".join(sorted({f"`{str(row.get('git_revision_of_run'))[:7]}`" for row in rows}))
+    lines = [f"# Diehl & Cook: accuracy and learning as a function of `{vary}`", "",
+             f"Command: `{command}`  ",
+             f"Git revision: `{payload['git_revision']}` (tabulation); the runs were made at {made}  ",
+             f"Fixed settings: {', '.join(f'`{s}`' for s in sets) or 'none'}; every run also "
+             f"`eval_workers=1`, one core; everything else at its default (`bioneuro params diehl-cook`: one "
+             f"epoch of 60,000 images, labels from 10,000, 10,000 test images).", "",
              f"| {vary} | seed | test accuracy | presentations / image | mean θ (mV) | spikes / image (last 10k) "
              f"| single-spike responses (last 10k) | median participation ratio | diffuse neurons (PR > {DIFFUSE_RATIO}) "
              f"| unlabelled | training (s) |",
