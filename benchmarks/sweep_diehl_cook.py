@@ -25,9 +25,9 @@ Usage (the 100-neuron theta_plus sweep of ``results/diehl_cook/theta_plus_sweep_
 
 and the 400-neuron one (``theta_plus_sweep_n400.md``)::
 
-    BIONEURO_DATA=/work/shared/data python benchmarks/sweep_diehl_cook.py \
-        --vary "theta_plus=200 uV,100 uV,70.7 uV,50 uV,25 uV,12.5 uV" --set n_neurons=400 \
-        --set clamp_refractory_v=false --seeds 1 --jobs 2 --out /tmp/sweep_thp400 \
+    BIONEURO_DATA=/work/shared/data python benchmarks/sweep_diehl_cook.py \\
+        --vary "theta_plus=200 uV,100 uV,70.7 uV,50 uV,25 uV,12.5 uV" --set n_neurons=400 \\
+        --set clamp_refractory_v=false --seeds 1 --jobs 2 --out /tmp/sweep_thp400 \\
         --report results/diehl_cook/theta_plus_sweep_n400 --reference 87.0
 
 ``--summarise-only`` tabulates the runs already in ``--out`` without starting any.
@@ -54,14 +54,6 @@ LAST_IMAGES = 10000
 #: participation ratio above which a neuron's weights count as diffuse: crisp digit prototypes score ~90-330,
 #: the initial weights 0.3*(U[0,1)+0.01) ~590 (results/diehl_cook/README.md, "theta_plus sweeps")
 DIFFUSE_RATIO = 400
-
-
-def _git_revision() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _slug(text: str) -> str:
@@ -91,10 +83,13 @@ def run_one(folder: Path, sets: list[str], seed: int, cpu: int | None, log: Path
     interrupted = sorted(folder.glob("model/diehl-cook/.*.partial/checkpoints"))
     if interrupted:  # an interrupted run of this job: continue from its last checkpoint
         command += ["--resume", str(interrupted[-1].parent)]
+    pin = None
     if cpu is not None and hasattr(os, "sched_setaffinity"):
-        command = ["taskset", "-c", str(cpu)] + command
+        def pin():  # in the child, before the CLI starts: the run and its compiled programs stay on this core
+            os.sched_setaffinity(0, {cpu})
     with open(log, "w") as stream:
-        status = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        status = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT, cwd=ROOT,
+                                preexec_fn=pin).returncode
     done = finished_run(folder)
     if status != 0 or done is None:
         raise RuntimeError(f"run failed (status {status}); see {log}")
@@ -119,9 +114,11 @@ def summarise_run(run_dir: Path) -> dict:
     arrays = record.arrays
     n = int(arrays["theta"].shape[0])
     theta_mv = np.asarray(arrays["theta"], dtype=float) * 1e3
-    counts = dense_counts(arrays["train_spike_counts_nonzero"], arrays["train_spike_counts_neuron"],
-                          arrays["train_spike_counts_count"], n)
-    last = counts[-LAST_IMAGES:]
+    # only the last images are densified (images x neurons would be 3 GB for 60,000 images and 6,400 neurons)
+    nonzero = np.asarray(arrays["train_spike_counts_nonzero"], dtype=np.int64)
+    first = int(nonzero[:-LAST_IMAGES].sum())  # sparse entries of the earlier images
+    last = dense_counts(nonzero[-LAST_IMAGES:], np.asarray(arrays["train_spike_counts_neuron"])[first:],
+                        np.asarray(arrays["train_spike_counts_count"])[first:], n)
     responses = last[last > 0]
     synapses = record.weights["input_exc"]
     w = np.zeros((N_INPUT, n))
@@ -169,11 +166,13 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
                  sets: list[str], reference: float | None = None) -> None:
     import matplotlib
 
+    from bioneuro.runner import git_revision
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     report.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"command": command, "git_revision": _git_revision(), "vary": vary, "values": values, "seeds": seeds,
+    payload = {"command": command, "git_revision": git_revision() or "unknown", "vary": vary, "values": values, "seeds": seeds,
                "fixed": sets, "machine": {"platform": platform.platform(), "n_cpus": os.cpu_count()},
                "runs": rows}
     report.with_suffix(".json").write_text(json.dumps(payload, indent=1))
