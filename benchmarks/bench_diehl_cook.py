@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "handwritten_euler": ["--euler"],
     }
     handwritten_rows: dict[str, list[dict]] = {name: [] for name in handwritten_variants}
+    # the loop simulates the model's threshold increase and refractory hold
+    same_model = ["--theta-plus", repr(float(params.theta_increment)), *([] if params.clamp_refractory_v else ["--no-hold"])]
     scratch_dir = tempfile.TemporaryDirectory(prefix="bench_dc_")  # removed when main() returns
     scratch = Path(scratch_dir.name)
     handwritten = _compile_handwritten(scratch)
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, extra in handwritten_variants.items():
             cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             result = subprocess.run(
-                [str(handwritten), str(path), str(len(images)), str(args.n_neurons), str(1 + r), *extra],
+                [str(handwritten), str(path), str(len(images)), str(args.n_neurons), str(1 + r), *extra, *same_model],
                 capture_output=True, text=True, check=True,
             )
             cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -288,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         "pinned_cpu": args.cpu,
         "n_neurons": args.n_neurons,
         "membrane_integration": {name: p.membrane_integration for name, (_, p) in variants.items()},
+        # the default model's threshold increase and refractory hold (the hand-written loop uses the same)
+        "theta_plus_mV": float(params.theta_increment) * 1e3,
+        "clamp_refractory_v": params.clamp_refractory_v,
         "dataset": data.dataset,
         "chunk_images": args.chunk,
         "build_seconds": build_seconds,
@@ -325,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {report['machine']}" + (f", all timed programs pinned to core {args.cpu}" if args.cpu is not None else ""),
         "",
         f"{args.n_neurons} excitatory neurons, {data.dataset}, one thread each, {args.rounds} interleaved "
-        f"rounds (medians).",
+        f"rounds (medians); theta_plus {report['theta_plus_mV'] * 1e3:g} uV, excitatory v "
+        f"{'held' if report['clamp_refractory_v'] else 'not held'} while refractory (model and hand-written loop).",
         "",
         "| implementation | wall ms / image | CPU ms / image (median) | CPU ms / image (fastest round) | "
         "wall ms / presentation | CPU ms / presentation |",

@@ -83,7 +83,7 @@ class RuntimeDiehlCook:
         n = p.n_neurons
         ns = {
             "v_rest_e": p.v_rest_exc, "v_reset_e": p.v_reset_exc, "v_thresh_e": p.v_threshold_exc,
-            "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_plus,
+            "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_increment,
             "tau_theta": p.tau_theta, "v_rest_i": p.v_rest_inh, "v_reset_i": p.v_reset_inh,
             "v_thresh_i": p.v_threshold_inh, "tau_i": p.tau_membrane_inh, "E_exc": p.E_exc,
             "E_inh_e": p.E_inh_exc, "E_inh_i": p.E_inh_inh, "tau_ge": p.tau_ge, "tau_gi": p.tau_gi,
@@ -98,8 +98,10 @@ class RuntimeDiehlCook:
             # exact decays per step equal to forward Euler's factors 1 - dt/tau (as the model does)
             for name, tau in (("tau_ge", p.tau_ge), ("tau_gi", p.tau_gi)):
                 exc_ns[name] = euler_factor_time_constant(tau, p.dt)
+        # the released code under Brian 1 kept integrating v during refractoriness (clamp_refractory_v=False)
+        exc_equations = BASE_EXC if p.clamp_refractory_v else BASE_EXC.replace(" (unless refractory)", "", 1)
         self.exc = b2.NeuronGroup(
-            n, BASE_EXC, threshold="v > theta - theta_offset + v_thresh_e",
+            n, exc_equations, threshold="v > theta - theta_offset + v_thresh_e",
             reset="v = v_reset_e; theta += plastic*theta_plus", refractory=p.refractory_exc,
             method=p.membrane_integration, namespace=exc_ns, name="base_exc",
         )

@@ -4,7 +4,8 @@
 //
 // Same network and arithmetic work per step as bioneuro's compiled model (released parameters, float64):
 // 784 Poisson inputs (pixel/8 * intensity Hz, one Bernoulli trial per 0.5 ms step, drawn as geometric gaps),
-// conductance LIF excitatory neurons with adaptive threshold and 5 ms refractoriness (v held), exponential
+// conductance LIF excitatory neurons with adaptive threshold and 5 ms refractoriness (v held, or with --no-hold
+// integrated on while refractory as Brian 1 ran the released code), exponential
 // Euler for v (or forward Euler with --euler), inhibitory neurons with forward Euler, input delays of 0-20
 // steps, nearest-spike triplet STDP (depression at arrivals, potentiation at excitatory spikes from the
 // arrival step of each synapse), normalisation of each neuron's input weights to 78 before each presentation,
@@ -16,7 +17,8 @@
 // once every delayed input spike has arrived, every conductance is <= 1e-9 and no neuron is refractory, the
 // remaining rest steps are applied at once (each variable's per-step factor raised to their number).
 //
-// Usage: handwritten_dc IMAGES.u8 N_IMAGES N_NEURONS SEED [--euler] [--rest-fast-forward]
+// Usage: handwritten_dc IMAGES.u8 N_IMAGES N_NEURONS SEED [--euler] [--rest-fast-forward] [--no-hold]
+//                       [--theta-plus VOLTS]   (default 5e-5, the released 0.05 mV)
 // IMAGES.u8 holds N_IMAGES x 784 pixel bytes. Prints one JSON line: presentations, images, seconds (CPU),
 // excitatory spikes per image, rest steps skipped.
 #include <cmath>
@@ -37,7 +39,7 @@ constexpr int kPresSteps = 700, kRestSteps = 300, kMaxDelay = 20, kRing = kMaxDe
 
 // released parameters (REFERENCES.md)
 constexpr double vRestE = -65e-3, vResetE = -65e-3, vThreshE = -52e-3, thetaOffset = 20e-3, tauE = 100e-3;
-constexpr double thetaPlus = 0.05e-3, tauTheta = 1e4;
+constexpr double tauTheta = 1e4;
 constexpr double vRestI = -60e-3, vResetI = -45e-3, vThreshI = -40e-3, tauI = 10e-3;
 constexpr double Eexc = 0.0, EinhE = -100e-3, EinhI = -85e-3, tauGe = 1e-3, tauGi = 2e-3;
 constexpr double wEI = 10.4, wIE = 17.0, tauPre = 20e-3, tauPost1 = 20e-3, tauPost2 = 40e-3;
@@ -50,17 +52,23 @@ double cpu_seconds() { return (double)std::clock() / CLOCKS_PER_SEC; }
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        std::fprintf(stderr, "usage: %s IMAGES.u8 N_IMAGES N_NEURONS SEED [--euler] [--rest-fast-forward]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s IMAGES.u8 N_IMAGES N_NEURONS SEED [--euler] [--rest-fast-forward] [--no-hold] "
+                             "[--theta-plus VOLTS]\n", argv[0]);
         return 2;
     }
     const int nImages = std::atoi(argv[2]), n = std::atoi(argv[3]);
     const unsigned seed = (unsigned)std::atoi(argv[4]);
-    bool euler = false, restFastForward = false;
+    bool euler = false, restFastForward = false, hold = true;
+    double thetaPlus = 0.05e-3;
     for (int a = 5; a < argc; a++) {
         if (std::strcmp(argv[a], "--euler") == 0) {
             euler = true;
         } else if (std::strcmp(argv[a], "--rest-fast-forward") == 0) {
             restFastForward = true;
+        } else if (std::strcmp(argv[a], "--no-hold") == 0) {
+            hold = false;
+        } else if (std::strcmp(argv[a], "--theta-plus") == 0 && a + 1 < argc) {
+            thetaPlus = std::atof(argv[++a]);
         } else {
             std::fprintf(stderr, "unknown option %s\n", argv[a]);
             return 2;
@@ -164,17 +172,18 @@ int main(int argc, char **argv) {
             const int32_t now32 = (int32_t)step;
             double *__restrict pv = v.data(), *__restrict pge = ge.data(), *__restrict pgi = gi.data();
             const int32_t *__restrict plast = lastE.data();
+            const int32_t holdSteps = hold ? refE : 0;  // 0: v integrated while refractory (always reached)
             if (euler) {
                 for (int j = 0; j < n; j++) {
                     const double vn = pv[j] + kDt / tauE * ((vRestE - pv[j]) + pge[j] * (Eexc - pv[j]) + pgi[j] * (EinhE - pv[j]));
-                    pv[j] = now32 - plast[j] >= refE ? vn : pv[j];
+                    pv[j] = now32 - plast[j] >= holdSteps ? vn : pv[j];
                 }
             } else {
                 for (int j = 0; j < n; j++) {
                     const double a = -(1 + pge[j] + pgi[j]) / tauE;
                     const double vinf = (vRestE + pge[j] * Eexc + pgi[j] * EinhE) / (1 + pge[j] + pgi[j]);
                     const double vn = vinf + (pv[j] - vinf) * ::exp(a * kDt);  // glibc's vector exp
-                    pv[j] = now32 - plast[j] >= refE ? vn : pv[j];
+                    pv[j] = now32 - plast[j] >= holdSteps ? vn : pv[j];
                 }
             }
             for (int j = 0; j < n; j++) {

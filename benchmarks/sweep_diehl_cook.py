@@ -142,6 +142,14 @@ def summarise_run(run_dir: Path) -> dict:
     }
 
 
+def _short_revision(revision: str | None) -> str:
+    """``abc1234`` or ``abc1234+dirty`` (a run made from a modified tree must say so)."""
+    if not revision:
+        return "unknown"
+    commit, _, rest = str(revision).partition("+")
+    return commit[:7] + (f"+{rest}" if rest else "")
+
+
 def _manifest_revision(run_dir: Path) -> str | None:
     manifest = run_dir / "manifest.json"
     if not manifest.exists():
@@ -176,7 +184,7 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
                "fixed": sets, "machine": {"platform": platform.platform(), "n_cpus": os.cpu_count()},
                "runs": rows}
     report.with_suffix(".json").write_text(json.dumps(payload, indent=1))
-    made = ", ".join(sorted({f"`{str(row.get('git_revision_of_run'))[:7]}`" for row in rows}))
+    made = ", ".join(sorted({f"`{_short_revision(row.get('git_revision_of_run'))}`" for row in rows}))
     lines = [f"# Diehl & Cook: accuracy and learning as a function of `{vary}`", "",
              f"Command: `{command}`  ",
              f"Git revision: `{payload['git_revision']}` (tabulation); the runs were made at {made}  ",

@@ -5,6 +5,8 @@ Parameters of every model, protocol and task are frozen dataclasses. This module
 * quantities are written as strings (``tau_m = "20 ms"``) and parsed by
   :func:`bioneuro.quantities.parse_quantity` against the dimension of the default (never ``eval``);
 * a field holding a nested parameter dataclass is addressed with dotted names (``neuron.tau_m``);
+* a field may accept keywords besides values (``field(metadata={"keywords": {"scaled": None}})``): the keyword
+  stands for its value (None: computed from other fields by the parameter class);
 * a field may offer named choices (``field(metadata={"choices": {...}})``), selected by name
   (``--set neuron=hodgkin-huxley``) before dotted overrides are applied to the chosen value;
 * field metadata ``{"positive": True}`` (or ``"non_negative"``) is checked by :func:`check_fields`, which
@@ -132,6 +134,16 @@ def _coerce(name: str, value: Any, default: Any, field: dataclasses.Field) -> An
         chosen = choices[value]
         is_factory = isinstance(chosen, type) or (callable(chosen) and not dataclasses.is_dataclass(chosen))
         return chosen() if is_factory else chosen
+    keywords = field.metadata.get("keywords")
+    if keywords and isinstance(value, str) and value.strip().lower() in keywords:
+        return keywords[value.strip().lower()]  # a named setting (e.g. None: computed from other fields)
+    if keywords and value is None and None in keywords.values():
+        return None
+    if keywords and isinstance(default, Quantity):
+        try:
+            return parse_quantity(value, default, name=name)
+        except ValueError as error:
+            raise ValueError(f"{error}, or one of: {', '.join(keywords)}") from None
     if isinstance(default, Quantity):
         return parse_quantity(value, default, name=name)
     if field.metadata.get("quantity"):  # a quantity whose dimension depends on another field

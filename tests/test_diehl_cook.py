@@ -1,5 +1,7 @@
 """Diehl & Cook (2015) model pieces that need no compilation: STDP sign and size, traces, evaluation."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from bioneuro.models.diehl_cook import DiehlCookParameters, evaluation
@@ -131,6 +133,45 @@ def test_chunk_windows_include_preceding_rest():
 def test_parameters_reject_bad_values(change, message):
     with pytest.raises((ValueError, TypeError), match=message):
         DiehlCookParameters(**change)
+
+
+@pytest.mark.parametrize(
+    "n_neurons, expected_uV", [(25, 3.125), (100, 12.5), (399, 49.875), (400, 50.0), (1600, 50.0), (6400, 50.0)]
+)
+def test_scaled_theta_plus_follows_the_size_rule(n_neurons, expected_uV):
+    """Oracle: the rule of deviation 10 worked by hand, 0.05 mV * min(1, n/400); the default is the released
+    0.05 mV at every size."""
+    from bioneuro.config import resolve_parameters
+
+    assert float(DiehlCookParameters(n_neurons=n_neurons).theta_increment) == pytest.approx(5e-5, rel=1e-12)
+    scaled = resolve_parameters(DiehlCookParameters, assignments=[f"n_neurons={n_neurons}", "theta_plus=scaled"])
+    assert scaled.theta_plus is None
+    assert float(scaled.theta_increment) == pytest.approx(expected_uV * 1e-6, rel=1e-12)
+
+
+def test_scaled_theta_plus_follows_later_size_changes_and_shares_the_build_of_its_value():
+    from bioneuro.config import resolve_parameters
+    from bioneuro.models.diehl_cook.network import structure_of
+
+    scaled = resolve_parameters(DiehlCookParameters, assignments=["n_neurons=100", "theta_plus=scaled"])
+    assert float(dataclasses.replace(scaled, n_neurons=400).theta_increment) == pytest.approx(5e-5, rel=1e-12)
+    explicit = resolve_parameters(scaled, assignments=["theta_plus=0.05 mV"])
+    assert float(explicit.theta_increment) == pytest.approx(5e-5, rel=1e-12)
+    # the rule and the same value written out compile to one build (the key holds the value in effect)
+    written = resolve_parameters(DiehlCookParameters, assignments=["n_neurons=100", "theta_plus=12.5 uV"])
+    assert structure_of(scaled) == structure_of(written)
+    assert structure_of(scaled) != structure_of(explicit)
+    # and the generated code receives the value in effect
+    assert float(namespace(scaled)["theta_plus"]) == pytest.approx(12.5e-6, rel=1e-12)
+
+
+@pytest.mark.parametrize("value, error, message", [("3 ms", TypeError, "voltage"), ("0.05", TypeError, "voltage"),
+                                                   ("-1 uV", ValueError, ">= 0"), ("auto", ValueError, "scaled")])
+def test_theta_plus_rejects_what_is_neither_a_voltage_nor_scaled(value, error, message):
+    from bioneuro.config import resolve_parameters
+
+    with pytest.raises(error, match=message):
+        resolve_parameters(DiehlCookParameters, assignments=[f"theta_plus={value}"])
 
 
 def test_runaway_detector_flags_diverged_states_only():

@@ -67,6 +67,25 @@ def test_retry_rule_on_silent_input_is_bounded_and_normalises_to_78(compiled):
     np.testing.assert_allclose(out.state["syn.w"].reshape(784, 25).sum(axis=0), 78.0, rtol=1e-12)
 
 
+def test_threshold_grows_by_theta_plus_at_each_spike(compiled, data):
+    """The compiled model adds ``theta_plus`` (the released 0.05 mV) at every excitatory spike, retried
+    presentations included, and lets theta decay with tau_theta. Oracle: the closed form
+    theta_end = theta_0 f^S + theta_plus * sum_k f^(S - s_k), f = exp(-dt/tau_theta), over the chunk's S steps
+    and the recorded spike steps s_k. Tolerance 1e-9 V: an off-by-one step in every s_k would change each term
+    by theta_plus * dt/tau_theta = 2.5e-12 V (< 250 spikes per neuron here: the early winner fires ~200);
+    theta_plus 1 % off would miss by 1e-4 V on that neuron."""
+    state = initial_state(SMALL, np.random.default_rng(4))
+    out = compiled.run_chunk(state, data.train_images[:20], plastic=1.0, rng_key=21)
+    n_steps = len(out.slot_images) * SMALL.slot_steps
+    f = np.exp(-float(SMALL.dt / SMALL.tau_theta))
+    increments = np.zeros(SMALL.n_neurons)
+    np.add.at(increments, out.spike_neurons, f ** (n_steps - out.spike_steps.astype(float)))
+    expected = state["exc.theta"] * f**n_steps + float(SMALL.theta_increment) * increments
+    assert len(out.spike_neurons) > 100 and out.n_presentations >= 20
+    assert 100 < np.bincount(out.spike_neurons, minlength=SMALL.n_neurons).max() < 250
+    np.testing.assert_allclose(out.state["exc.theta"], expected, rtol=0, atol=1e-9)
+
+
 def test_retry_rule_repeats_weak_images_with_higher_intensity(compiled, data):
     state = initial_state(SMALL, np.random.default_rng(1))
     out = compiled.run_chunk(state, data.train_images[:10], plastic=0.0, rng_key=5, intensity=0.25)
@@ -214,7 +233,8 @@ def test_handwritten_benchmark_loop_is_the_same_network(compiled, data, tmp_path
         out = compiled.run_chunk(initial_state(SMALL, np.random.default_rng(seed)), images, 1.0, rng_key=seed)
         ours.append((out.n_presentations / out.n_accepted, out.counts.sum() / out.n_accepted))
         result = subprocess.run(
-            [str(binary), str(tmp_path / "images.u8"), "50", str(SMALL.n_neurons), str(seed)],
+            [str(binary), str(tmp_path / "images.u8"), "50", str(SMALL.n_neurons), str(seed),
+             "--theta-plus", repr(float(SMALL.theta_increment)), *([] if SMALL.clamp_refractory_v else ["--no-hold"])],
             capture_output=True, text=True, check=True,
         )
         row = json.loads(result.stdout)

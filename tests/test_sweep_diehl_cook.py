@@ -132,3 +132,10 @@ def test_swept_values_are_placed_by_number_and_unit_or_as_categories(sweep):
     assert positions == {"euler": 0.0, "exponential_euler": 1.0} and unit == "" and not log_scale
     mixed = sweep._x_positions(["1 ms", "2 s"])[0]  # two units: not comparable as numbers
     assert mixed == {"1 ms": 0.0, "2 s": 1.0}
+
+
+def test_report_names_a_modified_tree_as_such(sweep):
+    """A run made from a modified working tree is not a run of its commit: the report keeps ``+dirty``."""
+    assert sweep._short_revision("5b85e7606214ba0aec7873069881bcf230174fe9+dirty") == "5b85e76+dirty"
+    assert sweep._short_revision("5b85e7606214ba0aec7873069881bcf230174fe9") == "5b85e76"
+    assert sweep._short_revision(None) == "unknown"

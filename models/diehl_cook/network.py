@@ -529,7 +529,10 @@ def structure_of(params: DiehlCookParameters) -> dict[str, str]:
                            CTRL_FAST_FORWARD, FAST_FORWARD_LINK, str(_EXC_DECAYS), str(_INH_DECAYS), str(FAST_FORWARD_BOUND),
                            _DECAY_CPP,
                            devices.queue_header_text(), devices.vector_math_header_text()])
-    return {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS} | {
+    # theta_plus enters the code as its value in effect (the size rule when None): the same build either way
+    structure = {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS}
+    structure["theta_plus"] = str(params.theta_increment)
+    return structure | {
         "brian2": b2.__version__,
         "code": "diehl-cook-v5",
         # any edit of the equations gives a new build folder (a stale program is never reused)
@@ -562,7 +565,7 @@ def namespace(params: DiehlCookParameters) -> dict:
     p = params
     return {
         "v_rest_e": p.v_rest_exc, "v_reset_e": p.v_reset_exc, "v_thresh_e": p.v_threshold_exc,
-        "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_plus,
+        "tau_e": p.tau_membrane_exc, "theta_offset": p.theta_offset, "theta_plus": p.theta_increment,
         "tau_theta": p.tau_theta, "v_rest_i": p.v_rest_inh, "v_reset_i": p.v_reset_inh,
         "v_thresh_i": p.v_threshold_inh, "tau_i": p.tau_membrane_inh, "E_exc": p.E_exc,
         "E_inh_e": p.E_inh_exc, "E_inh_i": p.E_inh_inh,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 from brian2 import Hz, ms, mV
 from brian2.units.fundamentalunits import Quantity
 
 from bioneuro.config import check_fields
 
-__all__ = ["DiehlCookParameters", "STRUCTURE_FIELDS", "EXECUTION_FIELDS"]
+__all__ = ["DiehlCookParameters", "STRUCTURE_FIELDS", "EXECUTION_FIELDS", "THETA_PLUS_RELEASED", "THETA_PLUS_RELEASED_SIZE"]
 
 _POS = {"positive": True}
 
@@ -21,6 +22,11 @@ def _q(value: Quantity, metadata: dict | None = None) -> dataclasses.Field:
 #: longest input delay, in time steps, that the input neurons' emission history covers (one 32-bit word;
 #: see ``network.HISTORY_EQS``)
 HISTORY_STEPS = 32
+
+#: The released threshold increase per spike and the network size the released script was written for;
+#: ``theta_plus=scaled`` (None) scales it down for smaller networks (model docstring, deviation 10)
+THETA_PLUS_RELEASED = 0.05 * mV
+THETA_PLUS_RELEASED_SIZE = 400
 
 #: Fields that enter the generated code (they key the compiled build); all others are run-time values.
 #: fields that choose how a run is executed, not what it computes: left out of the checkpoint's identity, so a
@@ -85,18 +91,27 @@ class DiehlCookParameters:
     v_threshold_exc: Quantity = _q(-52 * mV)
     theta_offset: Quantity = _q(20 * mV)
     theta_init: Quantity = _q(20 * mV)
-    #: Threshold increase per spike (released: 0.05 mV, written for 400 neurons). One epoch is sensitive to it:
-    #: 100 neurons, v not held, give 73-76 % with 0.05 mV and 83.5-86.1 % anywhere from 6.25 to 25 uV; 400
-    #: neurons give 88.5-89.8 % with 0.05 mV, 91.3-91.4 % with 12.5 uV and 40 % with 0.1 mV
-    #: (results/diehl_cook/theta_plus_sweep_n100.md, theta_plus_sweep_n400*.md).
-    theta_plus: Quantity = _q(0.05 * mV)
+    #: Threshold increase per spike: the released 0.05 mV (written for 400 neurons), or ``scaled``
+    #: (``--set theta_plus=scaled``, stored as None): ``0.05 mV * min(1, n_neurons/400)``, 12.5 uV for 100
+    #: neurons, which keeps the released 400-neuron network's spike count per image at equilibrium (model
+    #: docstring, deviation 10). One epoch is sensitive to it: 100 neurons give 73-76 % with 0.05 mV and
+    #: 82.4-84.9 % scaled (5 seeds), and 83.5-86.1 % anywhere from 6.25 to 25 uV; 400 neurons give 88.5-89.8 %
+    #: with 0.05 mV, 91.3-91.4 % with 12.5 uV and 40 % with 0.1 mV. Short runs need the released value: on
+    #: 400-2,000 images the scaled value leaves 25-100 neurons at chance (results/diehl_cook/README.md).
+    theta_plus: Quantity | None = dataclasses.field(
+        default_factory=lambda: 0.05 * mV,
+        metadata={"keywords": {"scaled": None},
+                  "help": "'scaled' = 0.05 mV x min(1, n_neurons/400), 12.5 uV for 100 neurons (deviation 10)"},
+    )
     tau_theta: Quantity = _q(1e7 * ms, _POS)
     refractory_exc: Quantity = _q(5 * ms, {"non_negative": True})
-    #: Hold the excitatory v at reset during refractoriness. Brian 1.4 ran the released code WITHOUT this
-    #: hold (multi-statement reset), but at dt 0.5 ms the 400-neuron network then ran away (Euler instability
-    #: under strong inhibition, seen here) while 100 neurons trained well (84.33 % with theta_plus 12.5 uV);
-    #: the default keeps the hold, with which 400 neurons reached 89.3 % in one epoch. See the docstring, deviation 2.
-    clamp_refractory_v: bool = True
+    #: Hold the excitatory v at reset during refractoriness. Default False, the released behaviour: Brian 1.4
+    #: ran the released code's multi-statement reset without the hold (v keeps integrating, only spikes are
+    #: blocked). Until 2026-11 the default held v, because with the released forward Euler the unheld
+    #: 400-neuron network ran away; the default exponential Euler does not (400 neurons, one epoch: 88.53 /
+    #: 89.81 % unheld, 89.58 / 88.98 % held, seeds 1 / 2), while 100 neurons need the released behaviour
+    #: (one epoch: 83.5-84.9 % unheld, 81.2-82.4 % held). See the model docstring, deviation 2.
+    clamp_refractory_v: bool = False
     #: Integration of the excitatory membrane potential. "exponential_euler" (default): v is integrated exactly
     #: over each step for the step's conductances, which cannot overshoot; the synaptic conductances decay with
     #: time constants that give the released code's per-step Euler factors (1 - dt/tau), so an input spike
@@ -141,6 +156,14 @@ class DiehlCookParameters:
     weight_total: float = 78.0
 
     @property
+    def theta_increment(self) -> Quantity:
+        """The threshold increase per spike in effect: ``theta_plus``, or the size rule when it is ``None``
+        (``scaled``)."""
+        if self.theta_plus is not None:
+            return self.theta_plus
+        return THETA_PLUS_RELEASED * min(1.0, self.n_neurons / THETA_PLUS_RELEASED_SIZE)
+
+    @property
     def presentation_steps(self) -> int:
         """Time steps of one presentation."""
         return int(round(float(self.presentation_time / self.dt)))
@@ -152,6 +175,13 @@ class DiehlCookParameters:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.theta_plus is not None:
+            if not isinstance(self.theta_plus, Quantity) or not self.theta_plus.dim == mV.dim or np.ndim(
+                self.theta_plus
+            ) != 0:
+                raise ValueError(f"theta_plus must be a voltage like '0.05 mV' or 'scaled', got {self.theta_plus!r}")
+            if float(self.theta_plus) < 0:
+                raise ValueError(f"theta_plus must be >= 0, got {self.theta_plus}")
         if self.membrane_integration not in ("euler", "exponential_euler"):
             raise ValueError(
                 "membrane_integration must be 'euler' or 'exponential_euler', "

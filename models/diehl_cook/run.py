@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from brian2 import second, volt
+from brian2 import mV, second, volt
 
 from bioneuro.io.datasets import load_embedded_mnist, load_mnist
 
@@ -66,6 +66,8 @@ def execute(params: DiehlCookParameters, context) -> object:
         "n_test_images": int(len(result.test_labels)),
         "n_forced_accepts": result.n_forced,
         "n_unassigned_neurons": int(np.sum(result.assignments < 0)),
+        # the threshold increase in effect (parameters.json holds null for the default size rule)
+        "theta_plus_mV": float(params.theta_increment / mV),
         "build_time_s": round(result.build_seconds, 3),
         # labelling and testing: processes used and wall time (with 2, the two phases ran side by side)
         "eval_workers": result.eval_workers,

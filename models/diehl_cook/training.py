@@ -240,7 +240,8 @@ class CompiledNetwork:
         """
         p = self.params if params is None else params
         if params is not None:
-            differ = [name for name in STRUCTURE_FIELDS if getattr(params, name) != getattr(self.params, name)]
+            built, given = structure_of(self.params), structure_of(params)
+            differ = [name for name in STRUCTURE_FIELDS if built[name] != given[name]]
             if differ:
                 raise ValueError(f"run_chunk: params differ from the build's structure in {', '.join(differ)}")
         h = self.handles
@@ -310,7 +311,7 @@ RUNAWAY_LIMITS = {
 RUNAWAY_SPIKES_PER_NEURON = 20
 _ADVICE = (
     "forward Euler (membrane_integration=euler) at dt 0.5 ms diverges under very strong inhibition: use the "
-    "default --set membrane_integration=exponential_euler (or keep clamp_refractory_v=true, reduce the "
+    "default --set membrane_integration=exponential_euler (or set clamp_refractory_v=true, reduce the "
     "inhibitory weight or use a smaller dt)"
 )
 
