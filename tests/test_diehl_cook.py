@@ -150,8 +150,9 @@ def test_scaled_theta_plus_follows_the_size_rule(n_neurons, expected_uV):
 
 
 def test_scaled_theta_plus_follows_later_size_changes_and_shares_the_build_of_its_value():
-    from bioneuro.config import resolve_parameters
     from bioneuro.models.diehl_cook.network import structure_of
+
+    from bioneuro.config import resolve_parameters
 
     scaled = resolve_parameters(DiehlCookParameters, assignments=["n_neurons=100", "theta_plus=scaled"])
     assert float(dataclasses.replace(scaled, n_neurons=400).theta_increment) == pytest.approx(5e-5, rel=1e-12)

@@ -81,16 +81,19 @@ def test_kill_9_during_evaluation_then_resume_gives_identical_responses(tmp_path
     assert np.array_equal(_weights(tmp_path / "b"), _weights(tmp_path / "a"))
 
 
-@pytest.mark.parametrize("n_neurons, published", [(100, 0.829), (400, 0.870)])
-def test_accuracy_after_one_epoch_of_mnist(tmp_path, n_neurons, published):
-    """Diehl & Cook (2015), Table 1: 82.9 % (100 neurons), 87.0 % (400), with the defaults (the released
-    parameters; theta_plus scaled to the size below 400 neurons, model docstring, deviation 10). Tolerance:
-    2 percentage points below the published value, for the spread between seeds (one seed here; the paper used
-    40,000 examples for 100 and 3 epochs for 400; results/diehl_cook/README.md lists every seed measured)."""
+# 100 neurons reach the paper's value with theta_plus scaled to the size (model docstring, deviation 10);
+# with the released 0.05 mV one epoch gives 73-76 % (results/diehl_cook/README.md).
+@pytest.mark.parametrize("n_neurons, published, extra",
+                         [(100, 0.829, ["--set", "theta_plus=scaled"]), (400, 0.870, [])])
+def test_accuracy_after_one_epoch_of_mnist(tmp_path, n_neurons, published, extra):
+    """Diehl & Cook (2015), Table 1: 82.9 % (100 neurons), 87.0 % (400), with the released parameters
+    (100 neurons: theta_plus scaled). Tolerance: 2 percentage points below the published value, for the spread
+    between seeds (one seed here; 5 seeds of 100 neurons gave 82.40-84.90 %; the paper used 40,000 examples for
+    100 and 3 epochs for 400)."""
     if not os.environ.get("BIONEURO_DATA"):
         pytest.skip("set BIONEURO_DATA to the folder holding mnist/")
     subprocess.run(
-        [*CLI, "run", "diehl-cook", "--set", f"n_neurons={n_neurons}", "--set", "n_train=60000",
+        [*CLI, "run", "diehl-cook", "--set", f"n_neurons={n_neurons}", "--set", "n_train=60000", *extra,
          "--seed", "1", "--no-figures", "--out", str(tmp_path)],
         check=True,
     )
