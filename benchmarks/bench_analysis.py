@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -38,6 +37,7 @@ from bioneuro.analysis import (
     make_raster,
     psth,
 )
+from bioneuro.runner import git_revision
 
 RATE_DURATION_S = 10.0
 FANO_WINDOW_S = 0.1
@@ -119,16 +119,6 @@ def theirs(trains):
         "fano_factor": fanos,
         "psth": lambda: est.time_histogram(trains, bin_size=PSTH_BIN_S * pq.s, output="rate"),
     }
-
-
-def git_revision() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def versions() -> dict:
@@ -221,7 +211,7 @@ def write_results(result: dict, out: Path, command: str) -> None:
     result = {
         **result,
         "command": command,
-        "git_revision": git_revision(),
+        "git_revision": git_revision() or "unknown",
         "versions": versions(),
         "machine": machine(),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -61,15 +61,6 @@ def _versions() -> dict:
     return {"brian2": brian2.__version__, "numpy": np.__version__}
 
 
-def _git() -> str:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def _compile_handwritten(out_dir: Path) -> Path | None:
     """Compile ``handwritten_dc.cpp`` with the flags Brian2 uses (g++ -O3 -march=native -ffast-math); None
     without a C++ compiler."""
@@ -90,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from bioneuro.models.diehl_cook.network import initial_state
     from bioneuro.models.diehl_cook.training import CompiledNetwork, RunawayError
 
-    from bioneuro.runner import default_cache_dir
+    from bioneuro.runner import default_cache_dir, git_revision
+
+    revision = git_revision() or "unknown"  # at the start: the code that runs (+dirty when modified)
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-neurons", type=int, default=400)
@@ -284,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "git_revision": _git(),
+        "git_revision": revision,
         "versions": _versions(),
         "machine": _machine(),
         "pinned_cpu": args.cpu,

@@ -294,7 +294,10 @@ class AdaptiveThresholdLIF(NeuronModel):
     100 ms``, rest and reset -65 mV, threshold -52 mV, offset 20 mV, ``theta`` starting at 20 mV,
     ``theta_plus = 0.05 mV``, ``tau_theta = 1e7 ms``, ``E_exc = 0``, ``E_inh = -100 mV``,
     ``tau_ge = 1 ms``, ``tau_gi = 2 ms``, refractory 5 ms; ``g_L = 1 nS`` so that weights in nS are the
-    paper's dimensionless conductances. The paper integrates with Euler at dt = 0.5 ms.
+    paper's dimensionless conductances. The paper integrates with Euler at dt = 0.5 ms. Like every library
+    LIF, ``v`` is held at reset while refractory; the released code, as Brian 1 ran it, kept integrating ``v``
+    (only spikes were blocked), which is what the Diehl & Cook model (``bioneuro.models.diehl_cook``, its
+    docstring's deviation 2) does by default.
 
     Parameters
     ----------

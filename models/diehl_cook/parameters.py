@@ -56,7 +56,9 @@ class DiehlCookParameters:
     """
 
     # --- size and run ---------------------------------------------------------------------------------
-    n_neurons: int = dataclasses.field(default=100, metadata=_POS)
+    #: Excitatory (and inhibitory) neurons; default 400, the size the released script is written for (the paper
+    #: also reports 100, 1,600 and 6,400; below 400 see ``theta_plus``)
+    n_neurons: int = dataclasses.field(default=400, metadata=_POS)
     n_train: int = dataclasses.field(default=60000, metadata=_POS)
     epochs: int = dataclasses.field(default=1, metadata=_POS)
     n_label: int = dataclasses.field(default=10000, metadata=_POS)
