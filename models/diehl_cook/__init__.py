@@ -94,7 +94,8 @@ Deviations from the released code (Brian 1 script ``Diehl&Cook_spiking_MNIST.py`
     value from 6.25 to 25 uV gives 83.5-86.1 % (results/diehl_cook/README.md, theta+ sweeps). It is not the
     default because the threshold then also rises more slowly at the start, when one neuron wins most
     images until its threshold catches up: runs of a few hundred to a few thousand images stay near chance
-    (25 neurons, 400 embedded images: 8 % scaled vs 56 % released; 100 neurons, 2,000 images: 12 % vs 68 %).
+    (3 seeds, scaled vs released: 25 neurons, 400 embedded images, 8-12 % vs 47-56 %; 100 neurons, 2,000
+    images, 12-44 % vs 67-70 %).
 
 ``chunk_images`` (presentation slots per compiled run) is part of the compiled structure; ``n_train``,
 ``epochs``, ``n_label``, ``n_test``, the seed, the data, ``intensity``, ``min_spikes``, ``max_retries`` and

@@ -101,7 +101,7 @@ class DiehlCookParameters:
     #: with 0.05 mV, 91.3-91.4 % with 12.5 uV and 40 % with 0.1 mV. Short runs need the released value: on
     #: 400-2,000 images the scaled value leaves 25-100 neurons at chance (results/diehl_cook/README.md).
     theta_plus: Quantity | None = dataclasses.field(
-        default_factory=lambda: 0.05 * mV,
+        default_factory=lambda: THETA_PLUS_RELEASED,
         metadata={"keywords": {"scaled": None},
                   "help": "'scaled' = 0.05 mV x min(1, n_neurons/400), 12.5 uV for 100 neurons (deviation 10)"},
     )
@@ -109,10 +109,11 @@ class DiehlCookParameters:
     refractory_exc: Quantity = _q(5 * ms, {"non_negative": True})
     #: Hold the excitatory v at reset during refractoriness. Default False, the released behaviour: Brian 1.4
     #: ran the released code's multi-statement reset without the hold (v keeps integrating, only spikes are
-    #: blocked). Until 2026-11 the default held v, because with the released forward Euler the unheld
-    #: 400-neuron network ran away; the default exponential Euler does not (400 neurons, one epoch: 88.53 /
-    #: 89.81 % unheld, 89.58 / 88.98 % held, seeds 1 / 2), while 100 neurons need the released behaviour
-    #: (one epoch: 83.5-84.9 % unheld, 81.2-82.4 % held). See the model docstring, deviation 2.
+    #: blocked). Until dc441c2 (2026-11-27) the default held v, because with the released forward Euler the
+    #: unheld 400-neuron network ran away; the default exponential Euler does not (400 neurons, one epoch:
+    #: 88.53 / 89.81 % unheld, 89.58 / 88.98 % held, seeds 1 / 2), and 100 neurons with theta_plus=scaled learn
+    #: better unheld (one epoch, 5 seeds: 82.4-84.9 % unheld, 81.0-82.8 % held). See the model docstring,
+    #: deviation 2.
     clamp_refractory_v: bool = False
     #: Integration of the excitatory membrane potential. "exponential_euler" (default): v is integrated exactly
     #: over each step for the step's conductances, which cannot overshoot; the synaptic conductances decay with

@@ -66,7 +66,7 @@ def execute(params: DiehlCookParameters, context) -> object:
         "n_test_images": int(len(result.test_labels)),
         "n_forced_accepts": result.n_forced,
         "n_unassigned_neurons": int(np.sum(result.assignments < 0)),
-        # the threshold increase in effect (parameters.json holds null for the default size rule)
+        # the threshold increase in effect (parameters.json holds null for theta_plus=scaled)
         "theta_plus_mV": float(params.theta_increment / mV),
         "build_time_s": round(result.build_seconds, 3),
         # labelling and testing: processes used and wall time (with 2, the two phases ran side by side)
