@@ -214,7 +214,7 @@ def test_handwritten_benchmark_loop_is_the_same_network(compiled, data, tmp_path
     """The benchmark's hand-written C++ loop (benchmarks/handwritten_dc.cpp) must simulate the same network,
     or its speed says nothing. Oracle: a second formulation, the compiled model, on the same 50 images from
     fresh random states (two seeds each, different random draws): presentations per image (retry rule) within
-    0.15 and excitatory spikes per presentation within 25 % (measured: 1.09-1.14 vs 1.12-1.16 and 11.6 vs
+    0.15 and excitatory spikes per presentation within 25 % (measured with v held, before dc441c2: 1.09-1.14 vs 1.12-1.16 and 11.6 vs
     10.4-10.8; ours counts accepted presentations only, the loop all presentations)."""
     import json
     import shutil
