@@ -138,7 +138,7 @@ def summarise_run(run_dir: Path) -> dict:
         "participation_ratio_median": float(np.median(pr)),
         "neurons_diffuse": int(np.sum(pr > DIFFUSE_RATIO)),
         "time_train_s": float(metrics.get("time_train_s", float("nan"))),
-        "git_revision_of_run": _manifest_revision(run_dir),
+        "git_revision_of_run": record.provenance.get("git_revision"),
     }
 
 
@@ -148,13 +148,6 @@ def _short_revision(revision: str | None) -> str:
         return "unknown"
     commit, _, rest = str(revision).partition("+")
     return commit[:7] + (f"+{rest}" if rest else "")
-
-
-def _manifest_revision(run_dir: Path) -> str | None:
-    manifest = run_dir / "manifest.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text()).get("git_revision")
 
 
 def _x_positions(values: list[str]) -> tuple[dict[str, float], list[tuple[float, str]], str, bool]:
@@ -189,8 +182,7 @@ def write_report(report: Path, vary: str, values: list[str], seeds: list[int], r
              f"Command: `{command}`  ",
              f"Git revision: `{payload['git_revision']}` (tabulation); the runs were made at {made}  ",
              f"Fixed settings: {', '.join(f'`{s}`' for s in sets) or 'none'}; every run also "
-             f"`eval_workers=1`, one core; everything else at its default (`bioneuro params diehl-cook`: one "
-             f"epoch of 60,000 images, labels from 10,000, 10,000 test images).", "",
+             f"`eval_workers=1`, one core; everything else at its default (`bioneuro params diehl-cook`).", "",
              f"| {vary} | seed | test accuracy | presentations / image | mean θ (mV) | spikes / image (last 10k) "
              f"| single-spike responses (last 10k) | median participation ratio | diffuse neurons (PR > {DIFFUSE_RATIO}) "
              f"| unlabelled | training (s) |",

@@ -173,9 +173,8 @@ def _describe_fields(instance: Any, prefix: str = "") -> list[str]:
             lines += _describe_fields(value, prefix=f"{prefix}{field.name}.")
         else:
             shown = format_quantity(value) if not isinstance(value, str) else repr(value)
-            named = [key for key, keyword_value in field.metadata.get("keywords", {}).items() if keyword_value is value]
-            if value is None and named:
-                shown = named[0]  # a keyword standing for a value computed from other fields
+            if value is None:  # a keyword standing for a value computed from other fields, if the field has one
+                shown = next((key for key, meant in field.metadata.get("keywords", {}).items() if meant is None), shown)
             if choices:
                 shown += f" (choices: {', '.join(choices)})"
             lines.append(f"  {prefix}{field.name} = {shown}  {help_text}".rstrip())

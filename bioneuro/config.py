@@ -134,18 +134,16 @@ def _coerce(name: str, value: Any, default: Any, field: dataclasses.Field) -> An
         chosen = choices[value]
         is_factory = isinstance(chosen, type) or (callable(chosen) and not dataclasses.is_dataclass(chosen))
         return chosen() if is_factory else chosen
-    keywords = field.metadata.get("keywords")
-    if keywords and isinstance(value, str) and value.strip().lower() in keywords:
+    keywords = field.metadata.get("keywords", {})
+    if isinstance(value, str) and value.strip().lower() in keywords:
         return keywords[value.strip().lower()]  # a named setting (e.g. None: computed from other fields)
-    if keywords and value is None and None in keywords.values():
-        return None
-    if keywords and isinstance(default, Quantity):
+    if isinstance(default, Quantity):
         try:
             return parse_quantity(value, default, name=name)
         except ValueError as error:
+            if not keywords:
+                raise
             raise ValueError(f"{error}, or one of: {', '.join(keywords)}") from None
-    if isinstance(default, Quantity):
-        return parse_quantity(value, default, name=name)
     if field.metadata.get("quantity"):  # a quantity whose dimension depends on another field
         return parse_quantity(value, name=name)
     if isinstance(default, bool):

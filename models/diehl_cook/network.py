@@ -521,18 +521,23 @@ def _decay_constants(p: DiehlCookParameters) -> dict:
     }
 
 
+def structure_fields(params: DiehlCookParameters) -> dict[str, str]:
+    """The values of :data:`~.parameters.STRUCTURE_FIELDS` as strings; ``theta_plus`` as the value in effect
+    (the size rule of ``scaled``), so that a rule and its written-out value are one structure."""
+    fields = {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS}
+    fields["theta_plus"] = str(params.theta_increment)
+    return fields
+
+
 def structure_of(params: DiehlCookParameters) -> dict[str, str]:
-    """The fields that enter the generated code, as strings (the build key)."""
+    """The fields that enter the generated code, as strings, and a hash of the code itself (the build key)."""
     code_text = "\n".join([EXC_EQS, EXC_THRESHOLD, EXC_RESET, INH_EQS, INPUT_EQS, INPUT_RATE_CODE,
                            INPUT_THRESHOLD, INPUT_RESET, CTRL_EQS, CTRL_STEP_CODE, STDP_MODEL,
                            STDP_ON_PRE, STDP_ON_POST, NORM_FACTOR_CODE, HOLD_CODE, _GAP_CPP, _HISTORY_CPP,
                            CTRL_FAST_FORWARD, FAST_FORWARD_LINK, str(_EXC_DECAYS), str(_INH_DECAYS), str(FAST_FORWARD_BOUND),
                            _DECAY_CPP,
                            devices.queue_header_text(), devices.vector_math_header_text()])
-    # theta_plus enters the code as its value in effect (the size rule when None): the same build either way
-    structure = {name: str(getattr(params, name)) for name in STRUCTURE_FIELDS}
-    structure["theta_plus"] = str(params.theta_increment)
-    return structure | {
+    return structure_fields(params) | {
         "brian2": b2.__version__,
         "code": "diehl-cook-v5",
         # any edit of the equations gives a new build folder (a stale program is never reused)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 from brian2 import Hz, ms, mV
 from brian2.units.fundamentalunits import Quantity
 
@@ -178,10 +177,8 @@ class DiehlCookParameters:
 
     def __post_init__(self) -> None:
         check_fields(self)
-        if self.theta_plus is not None:
-            if not isinstance(self.theta_plus, Quantity) or not self.theta_plus.dim == mV.dim or np.ndim(
-                self.theta_plus
-            ) != 0:
+        if self.theta_plus is not None:  # check_fields has checked the dimension of a quantity
+            if not isinstance(self.theta_plus, Quantity):
                 raise ValueError(f"theta_plus must be a voltage like '0.05 mV' or 'scaled', got {self.theta_plus!r}")
             if float(self.theta_plus) < 0:
                 raise ValueError(f"theta_plus must be >= 0, got {self.theta_plus}")

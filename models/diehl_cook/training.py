@@ -47,6 +47,7 @@ from .network import (
     layout_post_indices,
     read_state,
     state_run_args,
+    structure_fields,
     structure_of,
 )
 from .parameters import EXECUTION_FIELDS, STRUCTURE_FIELDS, DiehlCookParameters
@@ -240,7 +241,7 @@ class CompiledNetwork:
         """
         p = self.params if params is None else params
         if params is not None:
-            built, given = structure_of(self.params), structure_of(params)
+            built, given = structure_fields(self.params), structure_fields(params)
             differ = [name for name in STRUCTURE_FIELDS if built[name] != given[name]]
             if differ:
                 raise ValueError(f"run_chunk: params differ from the build's structure in {', '.join(differ)}")
